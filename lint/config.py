@@ -1,0 +1,288 @@
+"""The effective configuration of one root on one system, and why each value won.
+
+`EffectiveConfig.resolve(option)` answers what NixOS would compute for an
+option from the definitions of every module in the root's closure:
+`lib.modules.mergeDefinitions` -- keep the definitions with the lowest
+priority number, sort them by `mkOrder` (stably), concatenate lists -- plus
+the provenance a linter needs: the winning definition, the losers and why
+they lost, and whether a definition under an unknown `mkIf` could change the
+answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from . import values as v
+from .definitions import Definition, Presence
+from .source import Span
+
+OptionPath = tuple[str, ...]
+
+# Options of type `lines` (and friends) merge by concatenation instead of conflicting.
+CONCATENATED_OPTION_NAMES = frozenset({
+    "extraConfig", "text", "script", "preStart", "postStart", "preStop", "postStop",
+    "reload", "extraCommands", "extraStopCommands", "shellInit", "loginShellInit",
+    "interactiveShellInit", "promptInit", "extraInit", "extraRules", "extraLines",
+    "extraSetup", "postBootCommands", "extraPostMount", "preLVMCommands", "postDeviceCommands",
+    "postMountCommands", "extraUtilsCommands", "extraUtilsCommandsTest", "initExtra",
+    "appendConfig", "extraOptions", "stage2Greeting", "localCommands",
+})
+
+
+def parse_option(option: str | Iterable[str]) -> OptionPath:
+    """`systemd.services."getty@".enable` -> ("systemd", "services", "getty@", "enable")."""
+    if not isinstance(option, str):
+        return tuple(option)
+    parts: list[str] = []
+    current = ""
+    quoted = False
+    for char in option:
+        if char == '"':
+            quoted = not quoted
+        elif char == "." and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return tuple(parts)
+
+
+def format_option(path: OptionPath) -> str:
+    import re
+
+    return ".".join(p if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_'-]*", p) else f'"{p}"' for p in path)
+
+
+@dataclass
+class ListItem:
+    """One element of an effective list, with the definition it came from."""
+
+    value: Any
+    raw: v.Value
+    definition: Definition
+
+    @property
+    def span(self) -> Span | None:
+        return self.raw.span or self.definition.span
+
+
+@dataclass
+class Resolution:
+    option: OptionPath
+    defined: bool
+    value: Any = None                       # plain Python; v.UnknownValue where unknowable
+    raw: v.Value | None = None              # the winning leaf value (None for merged sets and lists)
+    winner: Definition | None = None
+    winners: list[Definition] = field(default_factory=list)
+    definitions: list[Definition] = field(default_factory=list)
+    items: list[ListItem] | None = None     # for list values
+    uncertain: str | None = None            # why the value may differ from `value`, if it may
+    conflict: bool = False                  # same priority, different values, no merge
+
+    @property
+    def priority(self) -> int | None:
+        return self.winner.priority if self.winner else None
+
+    @property
+    def known(self) -> bool:
+        from .operators import is_fully_known
+
+        return self.defined and self.uncertain is None and is_fully_known(self.value)
+
+    @property
+    def span(self) -> Span | None:
+        return self.winner.span if self.winner else None
+
+    def lost_because(self, definition: Definition) -> str | None:
+        """Why `definition` did not decide the value (None if it did or contributed)."""
+        if not definition.active:
+            return "its lib.mkIf condition is false"
+        if self.winner is None:
+            return None
+        if definition.priority > self.winner.priority:
+            return (f"priority {definition.priority} ({definition.priority_label}) loses to "
+                    f"{self.winner.priority} ({self.winner.priority_label})")
+        if definition.conditional:
+            return "it is under a lib.mkIf whose condition cannot be known"
+        return None
+
+
+class EffectiveConfig:
+    """All definitions reachable from one root, evaluated for one system."""
+
+    def __init__(self, root: str, system: str | None, modules: list, definitions: list[Definition],
+                 presences: list[Presence]):
+        self.root = root
+        self.system = system
+        self.modules = modules            # in NixOS module order (builtins.genericClosure)
+        self.definitions = definitions
+        self.presences = presences
+        self._by_option: dict[OptionPath, list[Definition]] = {}
+        for definition in definitions:
+            self._by_option.setdefault(definition.option, []).append(definition)
+        self._cache: dict[OptionPath, Resolution] = {}
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def resolve(self, option: str | Iterable[str]) -> Resolution:
+        path = parse_option(option)
+        if path not in self._cache:
+            self._cache[path] = self._resolve(path)
+        return self._cache[path]
+
+    def value(self, option: str | Iterable[str], default: Any = None) -> Any:
+        resolution = self.resolve(option)
+        return resolution.value if resolution.defined else default
+
+    def children(self, prefix: str | Iterable[str]) -> list[str]:
+        """Names of the attributes defined directly under `prefix`, in first-seen order."""
+        path = parse_option(prefix)
+        depth = len(path)
+        seen: dict[str, None] = {}
+        for option in self._by_option:
+            if len(option) > depth and option[:depth] == path:
+                seen.setdefault(option[depth], None)
+        return list(seen)
+
+    def is_defined(self, option: str | Iterable[str]) -> bool:
+        return self.resolve(option).defined
+
+    def anchor(self, option: str | Iterable[str], siblings: Iterable[str | Iterable[str]] = ()) -> Span | None:
+        """Where a missing `option` belongs: the attribute set written for its parent,
+        else the first written of `siblings` (options that belong next to it), else the
+        first binding under its nearest defined prefix, else the root file's start."""
+        path = parse_option(option)
+        parent = path[:-1]
+        for presence in self.presences:
+            if presence.prefix == parent and presence.explicit:
+                return presence.key_span
+        candidates = []
+        for sibling in siblings:
+            resolution = self.resolve(sibling)
+            for definition in resolution.definitions:
+                if definition.key_span is not None:
+                    candidates.append(definition.key_span)
+        if candidates:
+            return min(candidates, key=self._source_rank)
+        for length in range(len(parent), 0, -1):
+            prefix = path[:length]
+            spans = [d.key_span for d in self.definitions
+                     if d.option[:length] == prefix and d.key_span is not None]
+            if spans:
+                return min(spans, key=self._source_rank)
+        root_module = self.modules[0] if self.modules else None
+        if root_module is not None and root_module.parsed is not None:
+            return Span(root_module.parsed.source, 0, 0)
+        return None
+
+    def _source_rank(self, span: Span) -> tuple[int, int]:
+        order = {m.path: i for i, m in enumerate(self.modules)}
+        return order.get(span.path, len(order)), span.start
+
+    # -- merging ---------------------------------------------------------------------------
+
+    def _resolve(self, path: OptionPath) -> Resolution:
+        exact = self._by_option.get(path, [])
+        shadow = self._unknown_prefix_definition(path)
+        if not exact:
+            deeper = [d for o, defs in self._by_option.items() if len(o) > len(path) and o[:len(path)] == path
+                      for d in defs]
+            if deeper:
+                return self._resolve_set(path, deeper, shadow)
+            if shadow is not None:
+                return Resolution(path, True, v.UnknownValue(_text(shadow.value), shadow.span), shadow.value,
+                                  shadow, [shadow], [shadow], uncertain=f"{format_option(shadow.option)} cannot be known")
+            return Resolution(path, False)
+        active = [d for d in exact if d.active and not d.conditional]
+        conditional = [d for d in exact if d.active and d.conditional]
+        if not active and not conditional:
+            return Resolution(path, False, definitions=list(exact))
+        pool = active or conditional
+        best = min(d.priority for d in pool)
+        winners = [d for d in pool if d.priority == best]
+        resolution = Resolution(path, True, winner=winners[0], winners=winners, definitions=list(exact))
+        if not active:
+            resolution.uncertain = "it is only defined under a lib.mkIf whose condition cannot be known"
+        elif any(d.priority <= best for d in conditional):
+            resolution.uncertain = "a definition under a lib.mkIf whose condition cannot be known may change it"
+        if shadow is not None:
+            resolution.uncertain = f"{format_option(shadow.option)} cannot be known"
+        self._merge_values(resolution, winners)
+        return resolution
+
+    def _merge_values(self, resolution: Resolution, winners: list[Definition]) -> None:
+        ordered = sorted(winners, key=lambda d: d.order)  # stable, as lib.sortProperties
+        if any(isinstance(d.value, v.ListV) for d in winners):
+            if not all(isinstance(d.value, v.ListV) for d in winners):
+                odd = next(d for d in winners if not isinstance(d.value, v.ListV))
+                resolution.value = v.UnknownValue(_text(odd.value), odd.span)
+                resolution.raw = odd.value
+                resolution.winner = odd
+                return
+            items = [ListItem(v.to_python(item), v.force(item), d) for d in ordered for item in d.value.items]
+            resolution.items = items
+            resolution.value = [item.value for item in items]
+            return
+        first = winners[0]
+        resolution.raw = first.value
+        resolution.value = v.to_python(first.value)
+        if len(winners) == 1:
+            return
+        values = [v.to_python(d.value) for d in winners]
+        if all(_same(values[0], other) for other in values[1:]):
+            return
+        if resolution.option[-1] in CONCATENATED_OPTION_NAMES and all(isinstance(d.value, v.Str) for d in ordered):
+            parts: list = []
+            for index, d in enumerate(ordered):
+                if index:
+                    parts.append("\n")
+                parts.extend(d.value.parts)
+            merged = v.Str(tuple(parts), first.value.span)
+            resolution.value = v.to_python(merged)
+            return
+        resolution.conflict = True
+
+    def _resolve_set(self, path: OptionPath, deeper: list[Definition], shadow: Definition | None) -> Resolution:
+        result: dict = {}
+        uncertain = None
+        for option in dict.fromkeys(d.option for d in deeper):
+            sub = self.resolve(option)
+            if not sub.defined:
+                continue
+            uncertain = uncertain or sub.uncertain
+            node = result
+            for name in option[len(path):-1]:
+                node = node.setdefault(name, {})
+                if not isinstance(node, dict):
+                    break
+            else:
+                node[option[-1]] = sub.value
+        resolution = Resolution(path, bool(result) or shadow is not None, result, definitions=deeper,
+                                uncertain=uncertain)
+        active = [d for d in deeper if d.active]
+        if active:
+            resolution.winner = active[0]
+            resolution.winners = active
+        if shadow is not None:
+            resolution.uncertain = f"{format_option(shadow.option)} cannot be known"
+        return resolution
+
+    def _unknown_prefix_definition(self, path: OptionPath) -> Definition | None:
+        """A definition of a prefix of `path` whose value cannot be known (it may define `path`)."""
+        for length in range(len(path) - 1, -1, -1):
+            for definition in self._by_option.get(path[:length], ()):
+                if definition.active and isinstance(definition.value, (v.Unknown, v.Symbolic)):
+                    return definition
+        return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _text(value: v.Value) -> str:
+    if isinstance(value, v.Unknown):
+        return value.text
+    return value.span.text if value.span is not None else "<unknown>"

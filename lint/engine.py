@@ -1,0 +1,83 @@
+"""Running rules over a project: every config rule on every root and system,
+every file rule on every file, findings deduplicated and sorted.
+
+A file that cannot be read or parsed yields its finding (NX000) and takes no
+other file down with it.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Iterable
+
+from .findings import Finding, Severity
+from .parser import ParsedFile
+from .project import Project, ReadProblem
+from .rule import REGISTRY, ConfigContext, FileContext, Rule
+from .source import SourceFile, Span
+
+_loaded = False
+
+
+def load_rules() -> dict[str, Rule]:
+    """Import every rule module of every shipped pack (registration happens on import)."""
+    global _loaded
+    if not _loaded:
+        from . import rules as packs
+
+        for info in pkgutil.walk_packages(packs.__path__, packs.__name__ + "."):
+            importlib.import_module(info.name)
+        _loaded = True
+    return REGISTRY
+
+
+def run(project: Project, rules: Iterable[Rule]) -> list[Finding]:
+    rules = list(rules)
+    config_rules = [r for r in rules if r.scope == "config"]
+    file_rules = [r for r in rules if r.scope == "file"]
+    findings: dict[tuple, Finding] = {}
+
+    def add(found: Iterable[Finding | None]) -> None:
+        for finding in found:
+            if finding is not None and finding.identity not in findings:
+                findings[finding.identity] = finding
+
+    configs_by_file: dict[str, list] = {}
+    if config_rules or file_rules:
+        for root in project.roots:
+            parsed = project.parsed(root)
+            if not isinstance(parsed, ParsedFile) or parsed.error is not None:
+                continue
+            systems = project.systems_for(root)
+            for system in systems:
+                config = project.config(root, system)
+                for module in config.modules:
+                    configs_by_file.setdefault(module.path, []).append(config)
+                for rule in config_rules:
+                    ctx = ConfigContext(rule, config, system or project.systems[0], system is not None, project)
+                    add(rule.check(ctx) or ())
+
+    for path in _all_files(project):
+        parsed = project.parsed(path)
+        if isinstance(parsed, ReadProblem):
+            add([read_problem_finding(parsed)])
+            continue
+        for rule in file_rules:
+            ctx = FileContext(rule, parsed, configs_by_file.get(path, []), project)
+            add(rule.check(ctx) or ())
+    return sorted(findings.values(), key=lambda f: f.sort_key)
+
+
+def _all_files(project: Project) -> list[str]:
+    """The given files, then every imported file that exists, each once."""
+    seen: dict[str, None] = dict.fromkeys(project.files)
+    for root in project.roots:
+        for module in project.closure(root, project.systems[0]):
+            if "#" not in module.key:
+                seen.setdefault(module.path, None)
+    return list(seen)
+
+
+def read_problem_finding(problem: ReadProblem) -> Finding:
+    return Finding("NX000", "parse-error", Severity.ERROR, f"cannot read the file: {problem.message}",
+                   Span(SourceFile(problem.path, b""), 0, 0))

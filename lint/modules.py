@@ -1,0 +1,112 @@
+"""Loading NixOS modules: a file's value, split into imports and config.
+
+A module is the value of a file (or an inline set/function in `imports`).
+Functions receive the module arguments; a set with `config` or `options` is
+in full form, any other set is in short form (everything but the structural
+keys is config).  Import entries are resolved to files; what cannot be
+resolved statically (`"${modulesPath}/…"`) is kept as external, never fatal.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from . import values as v
+from .definitions import ModuleDefinitions, collect
+from .interpreter import Interpreter
+from .parser import ParsedFile
+from .source import Span
+
+STRUCTURAL_KEYS = frozenset({"imports", "_file", "key", "disabledModules", "_class", "freeformType"})
+
+
+@dataclass
+class ImportEntry:
+    span: Span | None
+    path: str | None = None          # resolved file (a directory means its default.nix)
+    written: str = ""                # as written in the source
+    exists: bool = True
+    external: bool = False           # cannot be resolved statically
+    inline: v.Value | None = None    # an inline module (set or function)
+
+
+@dataclass
+class Module:
+    key: str
+    path: str
+    parsed: ParsedFile | None
+    imports: list[ImportEntry] = field(default_factory=list)
+    defs: ModuleDefinitions = field(default_factory=ModuleDefinitions)
+    arch_dependent: bool = False
+    problem: str | None = None       # why this module could not be evaluated, if it could not
+
+
+def resolve_import_path(path: str) -> tuple[str, bool]:
+    """A directory import means its default.nix."""
+    if os.path.isdir(path):
+        path = os.path.join(path, "default.nix")
+    return path, os.path.isfile(path)
+
+
+def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpreter,
+                value: v.Value | None = None) -> Module:
+    """Evaluate one module under `interp` (one system) and collect its definitions."""
+    module = Module(key=key, path=path, parsed=parsed)
+    interp.arch_used = False
+    if value is None:
+        if parsed is None or parsed.tree is None:
+            module.problem = "the file could not be read"
+            return module
+        if parsed.error is not None:
+            module.problem = "the file does not parse"
+            return module
+        value = interp.eval_file(parsed.source, parsed.root)
+    if isinstance(value, v.Lambda):
+        value = interp.apply(value, interp.builtins.module_arguments(), value.span)
+    if not isinstance(value, v.AttrsV):
+        module.problem = f"the module is not an attribute set that can be known ({_describe(value)})"
+        module.defs = collect(v.Unknown(value.span, module.problem), key)
+        module.arch_dependent = interp.arch_used
+        return module
+    attrs = value.attrs
+    full_form = "config" in attrs or "options" in attrs
+    if "imports" in attrs:
+        module.imports = _imports(attrs["imports"].value, path)
+    if full_form:
+        config = attrs["config"].value if "config" in attrs else v.AttrsV({}, value.span)
+    else:
+        config = v.AttrsV({n: a for n, a in attrs.items() if n not in STRUCTURAL_KEYS}, value.span)
+    module.defs = collect(config, key)
+    module.arch_dependent = interp.arch_used
+    return module
+
+
+def _imports(item: v.Lazy, path: str) -> list[ImportEntry]:
+    value = v.force(item)
+    if not isinstance(value, v.ListV):
+        return [ImportEntry(value.span, written=_text(value), external=True)]
+    entries = []
+    for element in value.items:
+        entry = v.force(element)
+        written = _text(entry)
+        if isinstance(entry, v.PathV) and entry.resolved:
+            target, exists = resolve_import_path(entry.resolved)
+            entries.append(ImportEntry(entry.span, target, written, exists))
+        elif isinstance(entry, v.Str) and entry.known and os.path.isabs(entry.known):
+            target, exists = resolve_import_path(os.path.normpath(entry.known))
+            entries.append(ImportEntry(entry.span, target, written, exists))
+        elif isinstance(entry, (v.AttrsV, v.Lambda)):
+            entries.append(ImportEntry(entry.span, written=written, inline=entry))
+        else:
+            entries.append(ImportEntry(entry.span, written=written, external=True))
+    return entries
+
+
+def _text(value: v.Value) -> str:
+    return value.span.text if value.span is not None else type(value).__name__
+
+
+def _describe(value: v.Value) -> str:
+    if isinstance(value, v.Unknown):
+        return value.why or "unknown"
+    return type(value).__name__

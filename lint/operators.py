@@ -1,0 +1,101 @@
+"""Nix's binary operators over statically known values.
+
+Unknown operands give Unknown results, except where the answer does not depend
+on them (`false && x`, `true || x`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import values as v
+from .source import Span
+
+
+def is_fully_known(value: Any) -> bool:
+    if isinstance(value, v.UnknownValue):
+        return False
+    if isinstance(value, list):
+        return all(is_fully_known(item) for item in value)
+    if isinstance(value, dict):
+        return all(is_fully_known(item) for item in value.values())
+    return True
+
+
+def _number(value: v.Value) -> int | float | None:
+    if isinstance(value, v.Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+        return value.value
+    return None
+
+
+def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) -> v.Value:
+    if op in ("&&", "||", "->"):
+        known_left = v.truth(left)
+        if op == "&&" and known_left is False:
+            return v.Const(False, span)
+        if op == "||" and known_left is True:
+            return v.Const(True, span)
+        if op == "->" and known_left is False:
+            return v.Const(True, span)
+        right = interp.eval(right_node, env, source)
+        known_right = v.truth(right)
+        if op == "&&":
+            if known_right is False:
+                return v.Const(False, span)
+            if known_left is True and known_right is True:
+                return v.Const(True, span)
+        elif op == "||":
+            if known_right is True:
+                return v.Const(True, span)
+            if known_left is False and known_right is False:
+                return v.Const(False, span)
+        else:
+            if known_right is True:
+                return v.Const(True, span)
+            if known_left is True and known_right is False:
+                return v.Const(False, span)
+        return v.Unknown(span, f"{op} on a value that cannot be known")
+
+    right = interp.eval(right_node, env, source)
+    if op in ("==", "!="):
+        a, b = v.to_python(left), v.to_python(right)
+        if not (is_fully_known(a) and is_fully_known(b)):
+            return v.Unknown(span, "comparison with a value that cannot be known")
+        equal = a == b and type(a) is type(b) or (a == b and isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool))
+        return v.Const(equal if op == "==" else not equal, span)
+    if op in ("<", "<=", ">", ">="):
+        a_num, b_num = _number(left), _number(right)
+        if a_num is not None and b_num is not None:
+            result = {"<": a_num < b_num, "<=": a_num <= b_num, ">": a_num > b_num, ">=": a_num >= b_num}[op]
+            return v.Const(result, span)
+        if isinstance(left, v.Str) and isinstance(right, v.Str) and left.known is not None and right.known is not None:
+            a_s, b_s = left.known, right.known
+            return v.Const({"<": a_s < b_s, "<=": a_s <= b_s, ">": a_s > b_s, ">=": a_s >= b_s}[op], span)
+        return v.Unknown(span, "comparison")
+    if op == "++":
+        if isinstance(left, v.ListV) and isinstance(right, v.ListV):
+            return v.ListV(left.items + right.items, span)
+        return v.Unknown(span, "list concatenation with a value that cannot be known")
+    if op == "//":
+        if isinstance(left, v.AttrsV) and isinstance(right, v.AttrsV):
+            attrs = dict(left.attrs)
+            attrs.update(right.attrs)
+            return v.AttrsV(attrs, span)
+        return v.Unknown(span, "attribute-set update with a value that cannot be known")
+    if op == "+":
+        if isinstance(left, v.Str) and isinstance(right, v.Str):
+            return v.Str(left.parts + right.parts, span)
+        if isinstance(left, v.PathV) and isinstance(right, v.Str) and right.known is not None and left.resolved:
+            return v.PathV(left.text + right.known, left.resolved + right.known, span)
+    a_num, b_num = _number(left), _number(right)
+    if a_num is not None and b_num is not None:
+        if op == "+":
+            return v.Const(a_num + b_num, span)
+        if op == "-":
+            return v.Const(a_num - b_num, span)
+        if op == "*":
+            return v.Const(a_num * b_num, span)
+        if op == "/" and b_num != 0:
+            if isinstance(a_num, int) and isinstance(b_num, int):
+                return v.Const(int(a_num / b_num), span)
+            return v.Const(a_num / b_num, span)
+    return v.Unknown(span, f"operator {op}")

@@ -1,0 +1,235 @@
+"""Parsing Nix with tree-sitter-nix, including what its 0.1.0 grammar rejects.
+
+tree-sitter-nix 0.1.0 rejects a trailing comma in a function's formals
+(`{ pkgs, }:`), which nixfmt writes and Nix accepts.  Such a comma is the only
+place in valid Nix where a `,` outside strings and comments is followed (past
+whitespace and comments) by `}`, so when a parse fails we blank those commas
+with a space -- same length, so every byte offset stays exact -- and parse
+again.  Only errors that remain are syntax errors.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import tree_sitter
+import tree_sitter_nix
+
+from .source import SourceFile, Span
+
+
+@lru_cache(maxsize=1)
+def _parser() -> tree_sitter.Parser:
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_nix.language()))
+
+
+@dataclass
+class ParsedFile:
+    source: SourceFile
+    tree: tree_sitter.Tree | None
+    error: Span | None  # the first syntax error, or None when the file is valid Nix
+    error_message: str = ""
+
+    @property
+    def root(self) -> tree_sitter.Node | None:
+        return self.tree.root_node if self.tree is not None else None
+
+
+def parse_source(source: SourceFile) -> ParsedFile:
+    tree = _parser().parse(source.data)
+    if tree.root_node.has_error:
+        commas = trailing_formal_commas(source.data)
+        if commas:
+            tree = _parser().parse(_blank(source.data, commas))
+            # The scanner cannot tell formals from other braces, so `{ , }`,
+            # `{ a = 1;, }` or `{ a, ..., }` would turn valid once blanked.
+            # Keep only the blanks that the new tree puts right after a formal.
+            kept = [at for at in commas if _after_formal(tree, at)]
+            if len(kept) != len(commas):
+                tree = _parser().parse(_blank(source.data, kept))
+    if tree.root_node.has_error:
+        span, message = first_error(tree, source)
+        return ParsedFile(source, tree, span, message)
+    return ParsedFile(source, tree, None)
+
+
+def _blank(data: bytes, offsets: list[int]) -> bytes:
+    out = bytearray(data)
+    for at in offsets:
+        out[at] = 0x20
+    return bytes(out)
+
+
+def _after_formal(tree: tree_sitter.Tree, at: int) -> bool:
+    """Whether the blanked comma at `at` sits in a `formals` node right after a formal."""
+    node = tree.root_node.descendant_for_byte_range(at, at + 1)
+    if node is None or node.is_error:
+        return True  # inside a recovered region: an error is reported anyway
+    if node.type != "formals":
+        return False
+    previous = None
+    for child in node.children:
+        if child.start_byte >= at:
+            break
+        if child.type != "comment":
+            previous = child
+    return previous is not None and previous.type == "formal"
+
+
+def parse_file(path: str) -> ParsedFile:
+    with open(path, "rb") as handle:
+        return parse_source(SourceFile(path, handle.read()))
+
+
+def first_error(tree: tree_sitter.Tree, source: SourceFile) -> tuple[Span, str]:
+    """The earliest ERROR or MISSING node, found without recursion."""
+    best: tree_sitter.Node | None = None
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if not node.has_error:
+            continue
+        if node.is_error or node.is_missing:
+            if best is None or node.start_byte < best.start_byte:
+                best = node
+            if node.is_missing:
+                continue
+        # Visit children; an ERROR node may hold an earlier nested error.
+        stack.extend(node.children)
+    if best is None:  # has_error but nothing found: point at the file start
+        return Span(source, 0, 0), "syntax error"
+    if best.is_missing:
+        message = f"syntax error: missing {best.type!r}"
+        return Span(source, best.start_byte, best.end_byte), message
+    if best.end_byte >= len(source.data.rstrip()) and best.child_count > 1:
+        # Recovery swallowed everything up to the end: the input stopped early.
+        at = len(source.data.rstrip())
+        return Span(source, at, at), "syntax error: unexpected end of file"
+    end = best.end_byte
+    # Underline the first offending token, not a whole recovered region.
+    first_leaf = best
+    while first_leaf.child_count:
+        first_leaf = first_leaf.children[0]
+    if first_leaf.end_byte > best.start_byte:
+        end = first_leaf.end_byte
+    snippet = source.text(best.start_byte, end).split("\n")[0][:40]
+    message = f"syntax error: unexpected {snippet!r}" if snippet else "syntax error: unexpected end of file"
+    return Span(source, best.start_byte, end), message
+
+
+# In code an identifier (which may contain `'`, as in `a''`) or a URI (which
+# may contain `,` and `'`) is one token, as in Nix's lexer.
+_WORD = re.compile(
+    rb"[A-Za-z][A-Za-z0-9+\-.]*:[A-Za-z0-9%/?:@&=+$,\-_.!~*']+|[A-Za-z_][A-Za-z0-9_'\-]*"
+)
+_DQ_SPECIAL = re.compile(rb'[\\"$]')
+_IND_SPECIAL = re.compile(rb"['$]")
+
+
+def blank_trailing_formal_commas(data: bytes) -> bytes:
+    """Replace each `,` that is followed by `}` (past blanks and comments) with a space."""
+    commas = trailing_formal_commas(data)
+    return _blank(data, commas) if commas else data
+
+
+def trailing_formal_commas(data: bytes) -> list[int]:
+    """Offsets of each `,` outside strings and comments followed by `}` (past blanks and comments).
+
+    A small scanner skips strings (with nested `${ }` interpolations) and
+    comments, so commas inside them are never returned.
+    """
+    found: list[int] = []
+    n = len(data)
+    i = 0
+    # Stack of contexts: "code" entries hold brace depth; strings are handled inline.
+    stack: list[list] = [["code", 0]]
+    last_comma: int | None = None
+    while i < n:
+        kind = stack[-1][0]
+        c = data[i]
+        if kind == "code":
+            if c == 0x23:  # '#'
+                j = data.find(b"\n", i)
+                i = n if j == -1 else j + 1
+                continue
+            if c == 0x2F and data.startswith(b"/*", i):
+                j = data.find(b"*/", i + 2)
+                i = n if j == -1 else j + 2
+                continue
+            if c in b" \t\r\n":
+                i += 1
+                continue
+            if c == 0x22:  # '"'
+                stack.append(["dq"])
+                last_comma = None
+                i += 1
+                continue
+            if c == 0x27 and data.startswith(b"''", i):
+                stack.append(["ind"])
+                last_comma = None
+                i += 2
+                continue
+            if c == 0x2C:  # ','
+                last_comma = i
+                i += 1
+                continue
+            if c == 0x7D:  # '}'
+                if last_comma is not None:
+                    found.append(last_comma)
+                    last_comma = None
+                if stack[-1][1] == 0 and len(stack) > 1:
+                    stack.pop()  # end of an interpolation
+                else:
+                    stack[-1][1] -= 1
+                i += 1
+                continue
+            last_comma = None
+            if c == 0x7B:  # '{'
+                stack[-1][1] += 1
+            elif c == 0x24 and data.startswith(b"${", i):
+                stack[-1][1] += 1
+                i += 2
+                continue
+            else:
+                word = _WORD.match(data, i)
+                if word:
+                    i = word.end()
+                    continue
+            i += 1
+            continue
+        # In a string: jump to the next byte that matters.
+        special = (_DQ_SPECIAL if kind == "dq" else _IND_SPECIAL).search(data, i)
+        if special is None:
+            break  # unterminated string
+        i = special.start()
+        c = data[i]
+        if c == 0x24:  # '$'
+            if data.startswith(b"${", i):
+                stack.append(["code", 0])
+                i += 2
+            elif data.startswith(b"$$", i):
+                i += 2  # `$${` is a literal `$${`, not an interpolation
+            else:
+                i += 1
+            continue
+        if kind == "dq":
+            if c == 0x5C:  # backslash escape
+                i += 2
+                continue
+            stack.pop()  # the closing '"'
+            i += 1
+            continue
+        # indented string, at a quote
+        if data.startswith(b"''", i):
+            if data.startswith(b"'''", i) or data.startswith(b"''$", i):
+                i += 3
+                continue
+            if data.startswith(b"''\\", i):
+                i += 4
+                continue
+            stack.pop()
+            i += 2
+            continue
+        i += 1
+    return found

@@ -1,0 +1,299 @@
+"""Rules: metadata beside the check, and the contexts a check receives.
+
+A rule is a function decorated with `@rule(...)`; its docstring is the text
+`stereos-lint explain CODE` prints.  A `config` rule is called once per root
+and system with the effective configuration; a `file` rule once per parsed
+file.  Rules ask the evaluator for values; they never walk syntax for values.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from .config import EffectiveConfig, Resolution, format_option, parse_option
+from .definitions import Definition
+from .findings import Edit, Finding, Fix, Severity
+from .parser import ParsedFile
+from .source import Span
+from . import values as v
+
+
+@dataclass
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    check: Callable[..., Iterable[Finding]]
+    scope: str = "config"          # "config" (per root and system) or "file"
+    fixable: bool = False
+    pack: str = ""
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.check.__doc__ or self.summary)
+
+    @property
+    def rationale(self) -> str:
+        """The first paragraph of the docstring."""
+        return self.doc.split("\n\n")[0].replace("\n", " ")
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(code: str, name: str, *, severity: str, summary: str, scope: str = "config",
+         fixable: bool = False) -> Callable:
+    """Register the decorated check function as rule `code`."""
+    def register(check: Callable) -> Callable:
+        if code in REGISTRY:
+            raise ValueError(f"rule {code} is registered twice")
+        pack = check.__module__.split(".")[2] if check.__module__.count(".") >= 2 else ""
+        REGISTRY[code] = Rule(code, name, Severity(severity), summary, check, scope, fixable, pack)
+        check.rule = REGISTRY[code]
+        return check
+    return register
+
+
+# --- contexts -------------------------------------------------------------------------------
+
+@dataclass
+class ConfigContext:
+    """What a config rule sees: one root's effective configuration on one system."""
+
+    rule: Rule
+    config: EffectiveConfig
+    system: str                    # the system being judged
+    arch_specific: bool            # True when the root's value depends on the system
+    project: Any = None
+
+    @property
+    def on(self) -> str:
+        """' on aarch64-linux' where the configuration differs per system, else ''."""
+        return f" on {self.system}" if self.arch_specific else ""
+
+    def finding(self, span: Span | None, message: str, fix: Fix | None = None,
+                severity: Severity | None = None) -> Finding | None:
+        if span is None:
+            return None
+        return Finding(self.rule.code, self.rule.name, severity or self.rule.severity, message, span, fix,
+                       self.system if self.arch_specific else None)
+
+    def cannot_verify(self, resolution: Resolution, requirement: str) -> Finding | None:
+        """The lower-severity finding for a value the linter cannot know."""
+        option = format_option(resolution.option)
+        reason = resolution.uncertain or f"its value {value_text(resolution.value)} cannot be known statically"
+        span = _uncertain_span(resolution)
+        return self.finding(span, f"cannot verify {option}{self.on}: {reason}; the SPEC requires {requirement}",
+                            severity=Severity.INFO)
+
+
+@dataclass
+class FileContext:
+    """What a file rule sees: one parsed file and the configurations it is part of."""
+
+    rule: Rule
+    parsed: ParsedFile
+    configs: list[EffectiveConfig] = field(default_factory=list)
+    project: Any = None
+
+    def finding(self, span: Span | None, message: str, fix: Fix | None = None,
+                severity: Severity | None = None) -> Finding | None:
+        if span is None:
+            return None
+        return Finding(self.rule.code, self.rule.name, severity or self.rule.severity, message, span, fix)
+
+
+def _uncertain_span(resolution: Resolution) -> Span | None:
+    if isinstance(resolution.value, v.UnknownValue) and resolution.value.span is not None:
+        return resolution.value.span
+    for definition in resolution.definitions:
+        if definition.conditional and definition.span is not None:
+            return definition.span
+    return resolution.span
+
+
+# --- helpers for messages and fixes -------------------------------------------------------------
+
+def nix_literal(value: Any) -> str:
+    """Render a plain Python value as Nix source."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${").replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[ " + " ".join(nix_literal(item) for item in value) + (" ]" if value else "]")
+    if isinstance(value, dict):
+        return "{ " + " ".join(f"{k} = {nix_literal(x)};" for k, x in value.items()) + " }"
+    if isinstance(value, v.UnknownValue):
+        return value.text
+    return str(value)
+
+
+def value_text(value: Any) -> str:
+    return nix_literal(value)
+
+
+def where(definition: Definition | None) -> str:
+    """`lib.mkForce, boot.nix:130` — how a message names a definition."""
+    if definition is None or definition.span is None:
+        return ""
+    line = definition.span.line
+    place = f"{os.path.basename(definition.span.path)}:{line}"
+    return place if definition.priority_label == "plain" else f"{definition.priority_label}, {place}"
+
+
+def replace_value_fix(definition: Definition | None, expected: Any) -> Fix | None:
+    """Replace a literal leaf value by `expected`, keeping any mkForce/mkDefault around it."""
+    if definition is None or definition.value.span is None:
+        return None
+    if not isinstance(definition.value, (v.Const, v.Str, v.ListV)):
+        return None
+    if isinstance(definition.value, v.Str) and definition.value.known is None:
+        return None
+    literal = nix_literal(expected)
+    return Fix(f"set {format_option(definition.option)} to {literal}", (Edit(definition.value.span, literal),))
+
+
+def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str, value: Any) -> Fix | None:
+    """Insert `option = value;` next to `anchor`: as the first binding of the set the anchor
+    names (`boot.loader.grub = {`), or on the line after a sibling binding, with the file's
+    indentation.  The attribute path written is relative to the enclosing set."""
+    if anchor is None:
+        return None
+    path = parse_option(option)
+    data = anchor.source.data
+    line_start = data.rfind(b"\n", 0, anchor.start) + 1
+    indent = data[line_start:anchor.start]
+    if indent.strip():
+        return None
+    key_text = anchor.text
+    key_path = parse_option(key_text.replace(" ", ""))
+    after_key = data[anchor.end:]
+    opened = after_key.lstrip()[:1] == b"=" and after_key.lstrip()[1:].lstrip()[:1] == b"{"
+    written_prefix = _matching_prefix(path, key_path)
+    if opened and written_prefix == len(key_path):
+        brace = data.index(b"{", anchor.end)
+        line_end = data.find(b"\n", brace)
+        if line_end == -1:
+            return None
+        inner_indent = _next_line_indent(data, line_end + 1) or indent + b"  "
+        relative = format_option(path[len(key_path):])
+        text = f"{inner_indent.decode()}{relative} = {nix_literal(value)};\n"
+        at = line_end + 1
+        return Fix(f"add {format_option(path)} = {nix_literal(value)}", (Edit(Span(anchor.source, at, at), text),))
+    # A sibling binding: add ours on the next line, written relative to the same set.
+    end = _statement_end(data, anchor.start)
+    if end is None:
+        return None
+    relative_path = path[_set_depth(config, anchor, key_path):]
+    text = f"{indent.decode()}{format_option(relative_path)} = {nix_literal(value)};\n"
+    return Fix(f"add {format_option(path)} = {nix_literal(value)}", (Edit(Span(anchor.source, end, end), text),))
+
+
+def _matching_prefix(a: tuple, b: tuple) -> int:
+    count = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _set_depth(config: EffectiveConfig, anchor: Span, key_path: tuple) -> int:
+    """How many option names lie above the set the anchor's binding is written in."""
+    for definition in config.definitions:
+        if definition.key_span == anchor:
+            return len(definition.option) - len(key_path)
+    for presence in config.presences:
+        if presence.key_span == anchor:
+            return len(presence.prefix) - len(key_path)
+    return 0
+
+
+def _next_line_indent(data: bytes, start: int) -> bytes | None:
+    end = data.find(b"\n", start)
+    line = data[start:end if end != -1 else len(data)]
+    stripped = line.lstrip(b" \t")
+    if not stripped or stripped.startswith(b"}"):
+        return None
+    return line[: len(line) - len(stripped)]
+
+
+def _statement_end(data: bytes, start: int) -> int | None:
+    """The offset after the line that ends the binding starting at `start` (its `;` line)."""
+    depth = 0
+    i = start
+    in_string = False
+    while i < len(data):
+        c = data[i:i + 1]
+        if in_string:
+            if c == b"\\":
+                i += 2
+                continue
+            if c == b'"':
+                in_string = False
+        elif c == b'"':
+            in_string = True
+        elif c in b"{[(":
+            depth += 1
+        elif c in b"}])":
+            depth -= 1
+        elif c == b";" and depth == 0:
+            newline = data.find(b"\n", i)
+            return len(data) if newline == -1 else newline + 1
+        i += 1
+    return None
+
+
+def expect_value(ctx: ConfigContext, option: str, expected: Any, why: str, *,
+                 siblings: Iterable[str] = (), max_priority: int | None = None,
+                 shown: str | None = None) -> Iterator[Finding]:
+    """The common check: `option` must be `expected` on the effective configuration.
+
+    Reports a missing option at its anchor, a wrong value at the winning
+    definition (with a fix for literals), an unknowable value as "cannot
+    verify", and -- with `max_priority` -- a right value whose priority would not
+    beat other modules' plain definitions.
+    """
+    resolution = ctx.config.resolve(option)
+    name = format_option(resolution.option)
+    want = shown or nix_literal(expected)
+    if not resolution.defined:
+        anchor = ctx.config.anchor(option, siblings)
+        fix = insert_binding_fix(ctx.config, anchor, option, expected) if shown is None else None
+        found = ctx.finding(anchor, f"{name} is not set{ctx.on} but the SPEC requires {want}: {why}", fix)
+        if found:
+            yield found
+        return
+    if not resolution.known:
+        found = ctx.cannot_verify(resolution, want)
+        if found:
+            yield found
+        return
+    if resolution.value != expected or type(resolution.value) is not type(expected):
+        winner = resolution.winner
+        fix = replace_value_fix(winner, expected) if shown is None else None
+        found = ctx.finding(winner.span if winner else None,
+                            f"{name} is {value_text(resolution.value)} ({where(winner)}){ctx.on} "
+                            f"but the SPEC requires {want}: {why}", fix)
+        if found:
+            yield found
+        return
+    if max_priority is not None and resolution.priority is not None and resolution.priority > max_priority:
+        winner = resolution.winner
+        found = ctx.finding(winner.span if winner else None,
+                            f"{name} is {want} ({where(winner)}){ctx.on} but with priority {resolution.priority}, "
+                            f"which does not beat another module's plain definition; the SPEC requires "
+                            f"lib.mkForce: {why}")
+        if found:
+            yield found

@@ -1,0 +1,264 @@
+"""The values the static evaluator computes.
+
+Every value carries the span of the expression it came from, so that a rule
+can point at the exact place a definition or list item was written.  What
+cannot be known statically is an `Unknown` carrying its source span; it is
+never guessed.  NixOS module properties (`mkForce`, `mkIf`, `mkMerge`,
+`mkOrder`) are values of their own, discharged later by `definitions.py`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Union
+
+from .source import Span
+
+
+class Value:
+    __slots__ = ("span",)
+    span: Span | None
+
+
+class Thunk:
+    """A delayed evaluation: `node` in `env`, forced at most once."""
+
+    __slots__ = ("compute", "value", "forcing")
+
+    def __init__(self, compute: Callable[[], Value]):
+        self.compute = compute
+        self.value: Value | None = None
+        self.forcing = False
+
+    def force(self) -> Value:
+        if self.value is None:
+            if self.forcing:
+                return Unknown(None, "infinite recursion")
+            self.forcing = True
+            try:
+                self.value = self.compute()
+            finally:
+                self.forcing = False
+            self.compute = None  # type: ignore[assignment]  # free the closure
+        return self.value
+
+
+Lazy = Union[Value, Thunk]
+
+
+def force(item: Lazy) -> Value:
+    return item.force() if isinstance(item, Thunk) else item
+
+
+class Const(Value):
+    """bool, int, float or null."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool | int | float | None, span: Span | None):
+        self.value = value
+        self.span = span
+
+
+class Str(Value):
+    """A string; `parts` are text and, for interpolations that cannot be known, Unknowns."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple, span: Span | None):
+        self.parts = parts
+        self.span = span
+
+    @property
+    def known(self) -> str | None:
+        if all(isinstance(p, str) for p in self.parts):
+            return "".join(self.parts)
+        return None
+
+
+class PathV(Value):
+    """A path literal; `resolved` is the absolute path for `./x` and `../x` forms."""
+
+    __slots__ = ("text", "resolved")
+
+    def __init__(self, text: str, resolved: str | None, span: Span | None):
+        self.text = text
+        self.resolved = resolved
+        self.span = span
+
+
+class ListV(Value):
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Lazy], span: Span | None):
+        self.items = items
+        self.span = span
+
+
+@dataclass
+class Attr:
+    """One attribute of a set, with where its name and its whole binding were written."""
+
+    value: Lazy
+    key_span: Span | None
+    binding_span: Span | None
+
+
+class AttrsV(Value):
+    """An attribute set.  `explicit` is False for sets implied by a dotted path (`a.b = 1`)."""
+
+    __slots__ = ("attrs", "explicit")
+
+    def __init__(self, attrs: dict[str, Attr], span: Span | None, explicit: bool = True):
+        self.attrs = attrs
+        self.span = span
+        self.explicit = explicit
+
+
+class Lambda(Value):
+    __slots__ = ("node", "env", "source")
+
+    def __init__(self, node: Any, env: Any, source: Any, span: Span | None):
+        self.node = node
+        self.env = env
+        self.source = source
+        self.span = span
+
+
+class Primop(Value):
+    """A modelled built-in or `lib` function, curried until `arity` arguments arrive."""
+
+    __slots__ = ("name", "arity", "impl", "args")
+
+    def __init__(self, name: str, arity: int, impl: Callable[..., Value], args: tuple = (), span: Span | None = None):
+        self.name = name
+        self.arity = arity
+        self.impl = impl
+        self.args = args
+        self.span = span
+
+
+class Symbolic(Value):
+    """Something that exists but whose value the linter does not model (`pkgs.bash`, `config.x`)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: tuple[str, ...], span: Span | None):
+        self.path = path
+        self.span = span
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+
+class Unknown(Value):
+    """A value that cannot be known statically; `why` says what it was."""
+
+    __slots__ = ("why",)
+
+    def __init__(self, span: Span | None, why: str = ""):
+        self.span = span
+        self.why = why
+
+    @property
+    def text(self) -> str:
+        if self.span is not None:
+            return self.span.text
+        return self.why or "<unknown>"
+
+
+# --- NixOS module-system properties -------------------------------------------------
+
+class Override(Value):
+    """lib.mkOverride PRIORITY CONTENT (mkForce = 50, plain = 100, mkDefault = 1000 ...)."""
+
+    __slots__ = ("priority", "content", "label")
+
+    def __init__(self, priority: int, content: Lazy, label: str, span: Span | None):
+        self.priority = priority
+        self.content = content
+        self.label = label
+        self.span = span
+
+
+class If(Value):
+    """lib.mkIf CONDITION CONTENT; `condition` may be an Unknown."""
+
+    __slots__ = ("condition", "content")
+
+    def __init__(self, condition: Value, content: Lazy, span: Span | None):
+        self.condition = condition
+        self.content = content
+        self.span = span
+
+
+class Merge(Value):
+    """lib.mkMerge [ ... ]."""
+
+    __slots__ = ("contents",)
+
+    def __init__(self, contents: list[Lazy], span: Span | None):
+        self.contents = contents
+        self.span = span
+
+
+class Order(Value):
+    """lib.mkOrder PRIORITY LIST (mkBefore = 500, default 1000, mkAfter = 1500)."""
+
+    __slots__ = ("priority", "content")
+
+    def __init__(self, priority: int, content: Lazy, span: Span | None):
+        self.priority = priority
+        self.content = content
+        self.span = span
+
+
+PROPERTIES = (Override, If, Merge, Order)
+
+
+def truth(value: Value) -> bool | None:
+    """True/False for a known boolean, None for anything else."""
+    if isinstance(value, Const) and isinstance(value.value, bool):
+        return value.value
+    return None
+
+
+@dataclass(frozen=True)
+class UnknownValue:
+    """What rules see for a value that cannot be known: its source text and span."""
+
+    text: str
+    span: Span | None = field(default=None, compare=False)
+
+    def __repr__(self) -> str:
+        return f"<unknown: {self.text}>"
+
+
+def to_python(value: Lazy, depth: int = 0) -> Any:
+    """Convert an evaluated value into plain Python (bool, int, str, list, dict, None),
+    with `UnknownValue` wherever something cannot be known."""
+    value = force(value)
+    if depth > 200:
+        return UnknownValue("<too deep>", value.span)
+    if isinstance(value, Const):
+        return value.value
+    if isinstance(value, Str):
+        known = value.known
+        return known if known is not None else UnknownValue(_text(value), value.span)
+    if isinstance(value, PathV):
+        return value.text
+    if isinstance(value, ListV):
+        return [to_python(item, depth + 1) for item in value.items]
+    if isinstance(value, AttrsV):
+        return {name: to_python(attr.value, depth + 1) for name, attr in value.attrs.items()}
+    return UnknownValue(_text(value), value.span)
+
+
+def _text(value: Value) -> str:
+    if isinstance(value, Unknown):
+        return value.text
+    if value.span is not None:
+        return value.span.text
+    if isinstance(value, Symbolic):
+        return value.name
+    return "<unknown>"
