@@ -1,0 +1,20 @@
+"""Reporters: plain functions from findings to text.  The CLI picks one by name."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..findings import Finding
+from . import json as json_reporter
+from . import text as text_reporter
+
+Reporter = Callable[..., str]
+
+REPORTERS: dict[str, Reporter] = {
+    "text": text_reporter.render,
+    "concise": text_reporter.render_concise,
+    "json": json_reporter.render,
+}
+
+
+def render(name: str, findings: list[Finding], **options) -> str:
+    return REPORTERS[name](findings, **options)

@@ -1,0 +1,116 @@
+"""`stereos-lint eval`: an option's effective value per root, where it was decided,
+and why every other definition lost -- "why is my firewall still on?" without Nix.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import values as v
+from .config import Resolution, format_option, parse_option
+from .definitions import Definition
+from .project import Project
+from .rule import nix_literal
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, v.UnknownValue):
+        return {"unknown": value.text}
+    if isinstance(value, list):
+        return [json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: json_value(item) for key, item in value.items()}
+    return value
+
+
+def _place(definition: Definition | None) -> dict | None:
+    if definition is None or definition.span is None:
+        return None
+    line, column = definition.span.start_position
+    return {"file": definition.span.path, "line": line, "column": column}
+
+
+def records(project: Project, option: str) -> list[dict]:
+    """One record per root, or per root and system where the value differs by system."""
+    out: list[dict] = []
+    for root in project.roots:
+        per_system = [(s, project.config(root, s).resolve(option)) for s in project.systems_for(root)]
+        rendered = [(s, _record(root, option, s, r)) for s, r in per_system]
+        if len(rendered) > 1 and all(_same(rendered[0][1], r) for _, r in rendered[1:]):
+            rendered = [(None, _record(root, option, None, per_system[0][1]))]
+        out.extend(record for _, record in rendered)
+    return out
+
+
+def _same(a: dict, b: dict) -> bool:
+    strip = lambda r: {k: x for k, x in r.items() if k != "system"}  # noqa: E731
+    return strip(a) == strip(b)
+
+
+def _record(root: str, option: str, system: str | None, resolution: Resolution) -> dict:
+    name = format_option(parse_option(option))
+    if not resolution.defined and not resolution.definitions:
+        return {"root": root, "option": name, "system": system, "defined": False}
+    record: dict[str, Any] = {
+        "root": root,
+        "option": name,
+        "system": system,
+        "defined": resolution.defined,
+        "value": json_value(resolution.value) if resolution.defined else None,
+        "defined_at": _place(resolution.winner),
+        "priority": resolution.priority,
+    }
+    if resolution.uncertain:
+        record["uncertain"] = resolution.uncertain
+    if resolution.conflict:
+        record["conflict"] = True
+    record["definitions"] = [
+        {
+            **(_place(d) or {"file": None, "line": None, "column": None}),
+            "option": format_option(d.option),
+            "priority": d.priority,
+            "value": json_value(v.to_python(d.value)),
+            "conditional": d.conditional,
+            "active": d.active,
+            "lost_because": resolution.lost_because(d),
+        }
+        for d in resolution.definitions
+    ]
+    return record
+
+
+def render_text(records_: list[dict]) -> str:
+    lines: list[str] = []
+    for record in records_:
+        system = f" ({record['system']})" if record.get("system") else ""
+        lines.append(f"{record['root']}{system}:")
+        if not record.get("defined") and not record.get("definitions"):
+            lines.append(f"  {record['option']} is not defined by any module")
+            lines.append("")
+            continue
+        if record.get("defined"):
+            lines.append(f"  {record['option']} = {_literal(record['value'])}")
+        else:
+            lines.append(f"  {record['option']} has no active definition")
+        if record.get("defined_at"):
+            at = record["defined_at"]
+            lines.append(f"    decided by {at['file']}:{at['line']}:{at['column']} (priority {record['priority']})")
+        if record.get("uncertain"):
+            lines.append(f"    but it may differ: {record['uncertain']}")
+        if record.get("conflict"):
+            lines.append("    conflict: definitions at the same priority disagree (NixOS refuses this)")
+        for d in record["definitions"]:
+            where = f"{d['file']}:{d['line']}:{d['column']}"
+            verdict = f"lost: {d['lost_because']}" if d["lost_because"] else "used"
+            lines.append(f"    - {where}  {d['option']} = {_literal(d['value'])}  priority {d['priority']}  {verdict}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"unknown"}:
+        return f"<cannot be known: {value['unknown']}>"
+    if isinstance(value, dict):
+        return "{ " + " ".join(f"{k} = {_literal(x)};" for k, x in value.items()) + " }"
+    if isinstance(value, list):
+        return "[ " + " ".join(_literal(x) for x in value) + (" ]" if value else "]")
+    return nix_literal(value)
