@@ -17,6 +17,7 @@ from .discover import PathError, discover
 from .engine import load_rules, run
 from .explain_value import records, render_text
 from .findings import Severity
+from .fixes import fixed_files, unified_diff
 from .project import DEFAULT_SYSTEMS, Project
 from .reporters import REPORTERS, render
 
@@ -70,23 +71,50 @@ def _files(paths: tuple[str, ...]) -> list[str]:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text",
+@click.option("--format", "output_format", type=click.Choice(sorted([*REPORTERS, "auto"])), default="text",
               show_default=True, help="Output format.")
 @click.option("--select", multiple=True, help="Only these rule codes, prefixes (ST1) or packs (stereos).")
 @click.option("--ignore", multiple=True, help="Leave out these rule codes, prefixes or packs.")
 @click.option("--system", "systems", multiple=True, help="Systems to judge (default: aarch64-linux, x86_64-linux).")
 @click.option("--root", "roots", multiple=True, help="Module roots (default: files no other file imports).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
-def check(paths, output_format, select, ignore, systems, roots, exit_zero) -> None:
+@click.option("--fix", is_flag=True, help="Apply every safe fix in place, then report what is left.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
+def check(paths, output_format, select, ignore, systems, roots, exit_zero, fix, show_diff) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
     rules = _select(_split(select), _split(ignore))
     files = _files(paths)
-    project = Project(files, tuple(systems) or DEFAULT_SYSTEMS, list(roots) or None)
-    findings = run(project, rules)
+
+    def lint():
+        return run(Project(files, tuple(systems) or DEFAULT_SYSTEMS, list(roots) or None), rules)
+
+    findings = lint()
+    if show_diff:
+        changes = fixed_files(findings)
+        for path, (before, after) in sorted(changes.items()):
+            click.echo(unified_diff(path, before, after), nl=False)
+        sys.exit(1 if changes and not exit_zero else 0)
+    if fix:
+        findings = _fix_until_stable(findings, lint)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(render(output_format, findings, files=len(files), color=color), nl=False)
+    if output_format == "auto":
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    click.echo(render(output_format, findings, files=len(files), color=color, rules=rules), nl=False)
     failing = any(f.severity is not Severity.INFO for f in findings)
     sys.exit(0 if exit_zero or not failing else 1)
+
+
+def _fix_until_stable(findings, lint, rounds: int = 10):
+    """Apply fixes, lint again, repeat while a round still changes something."""
+    for _ in range(rounds):
+        changes = fixed_files(findings)
+        if not changes:
+            break
+        for path, (_, after) in changes.items():
+            with open(path, "wb") as handle:
+                handle.write(after)
+        findings = lint()
+    return findings
 
 
 @main.command(name="eval")

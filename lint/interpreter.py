@@ -152,8 +152,12 @@ class Interpreter:
             elif kind == "interpolation":
                 inner = _first_named(child)
                 value = self.eval(inner, env, source) if inner is not None else v.Unknown(self.span(source, child))
-                piece = self.coerce_to_string(value, self.span(source, child))
-                parts.append(("interp", piece) if raw else piece)
+                if isinstance(value, v.Str) and value.known is None:
+                    pieces = list(value.parts)  # a partly known string: splice its text and unknowns
+                else:
+                    pieces = [self.coerce_to_string(value, self.span(source, child))]
+                for piece in pieces:
+                    parts.append(("interp", piece) if raw else piece)
         if not raw:
             merged: list = []
             for part in parts:

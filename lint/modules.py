@@ -77,6 +77,8 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
     else:
         config = v.AttrsV({n: a for n, a in attrs.items() if n not in STRUCTURAL_KEYS}, value.span)
     module.defs = collect(config, key)
+    for definition in module.defs.definitions:
+        v.to_python(definition.value)  # force lazy list items now, so arch_used sees `if isAarch64` in them
     module.arch_dependent = interp.arch_used
     return module
 
