@@ -1,0 +1,146 @@
+"""A file's comments, read from the parsed tree, for the documentation-drift rules (ST9xx).
+
+Comments are tree-sitter `comment` nodes, so text inside strings (`''Storage=volatile''`)
+is never a comment.  The tree is walked with a cursor, without recursion: valid Nix
+can nest thousands of levels deep.
+
+Consecutive line comments form a *paragraph*, which ends at a line without a
+comment, at an empty `#` line, or at a comment that follows code on its line.  A
+paragraph's text is its comments' bodies (markers removed) joined with newlines,
+and `Paragraph.span(start, end)` maps a range of that text back to the source
+bytes, so findings and fixes point inside the comment.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+from weakref import WeakKeyDictionary
+
+from stereos_lint.parser import ParsedFile
+from stereos_lint.source import SourceFile, Span
+
+_CODEC = ("utf-8", "surrogateescape")   # exact byte <-> character round trip
+
+
+@dataclass(frozen=True)
+class Comment:
+    span: Span
+    body: str          # the text without `#` / `/* */`
+    body_start: int    # byte offset of the body in the source
+    own_line: bool     # nothing but blanks before it on its line
+    block: bool        # a `/* … */` comment
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+
+@dataclass
+class Paragraph:
+    comments: list[Comment]
+    text: str = ""
+    _starts: list[int] = field(default_factory=list, repr=False)   # text offset of each comment's body
+
+    def __post_init__(self) -> None:
+        parts, offset = [], 0
+        for comment in self.comments:
+            self._starts.append(offset)
+            parts.append(comment.body)
+            offset += len(comment.body) + 1
+        self.text = "\n".join(parts)
+
+    def span(self, start: int, end: int) -> Span:
+        """The source bytes of `text[start:end]` (a range within one comment)."""
+        index = bisect.bisect_right(self._starts, start) - 1
+        comment = self.comments[index]
+        local_start = start - self._starts[index]
+        local_end = min(end - self._starts[index], len(comment.body))
+        body = comment.body
+        byte_start = comment.body_start + len(body[:local_start].encode(*_CODEC))
+        byte_end = comment.body_start + len(body[:local_end].encode(*_CODEC))
+        return Span(comment.span.source, byte_start, byte_end)
+
+    def sentences(self) -> Iterator[tuple[int, int]]:
+        """(start, end) ranges of the text's sentences and clauses: split after `.`, `;`,
+        `!` or `?` followed by a blank or the end (so `10.0.2.2` and `5.1` stay whole)."""
+        start = 0
+        for match in _CLAUSE_END.finditer(self.text):
+            yield start, match.start() + 1
+            start = match.end()
+        if start < len(self.text):
+            yield start, len(self.text)
+
+
+_CLAUSE_END = re.compile(r"[.;!?](?:\s+|$)")
+
+_cache: WeakKeyDictionary[SourceFile, list[Comment]] = WeakKeyDictionary()
+
+
+def comments(parsed: ParsedFile) -> list[Comment]:
+    """Every comment of the file, in source order."""
+    source = parsed.source
+    if source in _cache:
+        return _cache[source]
+    found: list[Comment] = []
+    root = parsed.root
+    if root is not None:
+        cursor = root.walk()
+        while True:
+            node = cursor.node
+            if node.type == "comment":
+                found.append(_comment(source, node.start_byte, node.end_byte))
+            if cursor.goto_first_child():
+                continue
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    break
+            else:
+                continue
+            break
+    found.sort(key=lambda c: c.span.start)
+    _cache[source] = found
+    return found
+
+
+def _comment(source: SourceFile, start: int, end: int) -> Comment:
+    data = source.data
+    line_start = data.rfind(b"\n", 0, start) + 1
+    own_line = not data[line_start:start].strip()
+    raw = data[start:end]
+    if raw.startswith(b"/*"):
+        body_start, body_end, block = start + 2, end - 2 if raw.endswith(b"*/") and len(raw) >= 4 else end, True
+    else:
+        body_start, body_end, block = start + 1, end, False
+    body = data[body_start:body_end].rstrip(b"\r").decode(*_CODEC)
+    return Comment(Span(source, start, end), body, body_start, own_line, block)
+
+
+def paragraphs(parsed: ParsedFile) -> list[Paragraph]:
+    """Consecutive own-line `#` comments grouped into paragraphs (see the module docstring);
+    a block comment or a comment after code is a paragraph of its own."""
+    groups: list[list[Comment]] = []
+    previous: Comment | None = None
+    for comment in comments(parsed):
+        blank = not comment.block and not comment.body.strip(" \t#")
+        joins = (previous is not None and comment.own_line and not comment.block and not previous.block
+                 and previous.own_line and comment.line == previous.line + 1)
+        if blank:
+            previous = None
+            continue
+        if joins:
+            groups[-1].append(comment)
+        else:
+            groups.append([comment])
+        previous = comment
+    return [Paragraph(group) for group in groups]
+
+
+def header(parsed: ParsedFile) -> list[Comment]:
+    """The module header: the comments before the file's first code."""
+    root = parsed.root
+    if root is None:
+        return []
+    first_code = next((child.start_byte for child in root.children if child.type != "comment"), None)
+    return [c for c in comments(parsed) if first_code is None or c.span.start < first_code]

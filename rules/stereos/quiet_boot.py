@@ -1,0 +1,62 @@
+"""ST104 quiet-boot."""
+from stereos_lint.nixlib import DEFAULT_ORDER
+from stereos_lint.rule import ConfigContext, expect_value, nix_literal, rule, where
+
+OPTION = "boot.kernelParams"
+WHY = "no printk spam on the serial console during boot"
+FIRST = ["quiet", "loglevel=0"]
+SIBLINGS = ["boot.consoleLogLevel", "boot.initrd.systemd.enable"]
+
+
+@rule("ST104", "quiet-boot", severity="error", fixable=True,
+      summary="boot.kernelParams begins with quiet loglevel=0 (lib.mkBefore) and boot.consoleLogLevel = 0")
+def check(ctx: ConfigContext):
+    """Kernel messages printed on the serial console slow the boot down and
+    bury what matters.  `boot.kernelParams` must begin with `quiet` and
+    `loglevel=0`, put first with `lib.mkBefore` (NixOS's own modules define
+    kernel parameters too, and theirs come first at the default order), and
+    `boot.consoleLogLevel` must be 0.
+
+    Bad:
+
+        boot.kernelParams = [ "console=hvc0" "quiet" ];
+        boot.consoleLogLevel = 4;
+
+    Good:
+
+        boot.kernelParams = lib.mkBefore [ "quiet" "loglevel=0" ];
+        boot.consoleLogLevel = 0;
+    """
+    yield from _begins_quiet(ctx)
+    yield from expect_value(ctx, "boot.consoleLogLevel", 0, WHY, siblings=[OPTION])
+
+
+def _begins_quiet(ctx: ConfigContext):
+    requirement = f"{OPTION} to begin with {' '.join(nix_literal(p) for p in FIRST)} (lib.mkBefore)"
+    resolution = ctx.config.resolve(OPTION)
+    if not resolution.defined:
+        yield ctx.finding(ctx.config.anchor(OPTION, SIBLINGS),
+                          f"{OPTION} is not set{ctx.on} but the SPEC requires {requirement}: {WHY}")
+        return
+    if resolution.uncertain is not None or resolution.items is None:
+        yield ctx.cannot_verify(resolution, requirement)
+        return
+    head = resolution.items[:len(FIRST)]
+    values = [item.value for item in head]
+    if values != FIRST:
+        unknown = next((item for item in head if not isinstance(item.value, str)), None)
+        if unknown is not None:
+            yield ctx.cannot_verify(resolution, requirement)
+            return
+        span = head[0].span if head else resolution.span
+        written = " ".join(nix_literal(x) for x in values) or "nothing"
+        place = where(head[0].definition if head else resolution.winner)
+        yield ctx.finding(span, f"{OPTION} begins with {written} ({place}){ctx.on} but the SPEC requires "
+                                f"{requirement}: {WHY}")
+        return
+    late = next((item for item in head if item.definition.order >= DEFAULT_ORDER), None)
+    if late is not None:
+        yield ctx.finding(late.span,
+                          f"{OPTION} begins with {' '.join(nix_literal(p) for p in FIRST)} here but at list order "
+                          f"{late.definition.order} ({where(late.definition)}){ctx.on}, so NixOS's own kernel "
+                          f"parameters come before them; the SPEC requires {requirement}: {WHY}")
