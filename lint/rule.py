@@ -164,10 +164,23 @@ def replace_value_fix(definition: Definition | None, expected: Any) -> Fix | Non
     return Fix(f"set {format_option(definition.option)} to {literal}", (Edit(definition.value.span, literal),))
 
 
-def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str, value: Any) -> Fix | None:
-    """Insert `option = value;` next to `anchor`: as the first binding of the set the anchor
-    names (`boot.loader.grub = {`), or on the line after a sibling binding, with the file's
-    indentation.  The attribute path written is relative to the enclosing set."""
+def force_fix(definition: Definition | None) -> Fix | None:
+    """Wrap a plain definition's value in `lib.mkForce`."""
+    if definition is None or definition.priority_label != "plain" or definition.value.span is None:
+        return None
+    text = definition.value.span.text
+    if not isinstance(definition.value, (v.Const, v.Str, v.ListV, v.AttrsV, v.PathV)):
+        text = f"({text})"
+    return Fix(f"force {format_option(definition.option)} with lib.mkForce",
+               (Edit(definition.value.span, f"lib.mkForce {text}"),))
+
+
+def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str, value: Any,
+                       forced: bool = False) -> Fix | None:
+    """Insert `option = value;` next to `anchor`, with the file's indentation: as the last
+    binding of the set the anchor names (`boot.loader.grub = {`), or on the line after a
+    sibling binding.  The attribute path is written relative to the set it lands in;
+    `forced` writes `lib.mkForce value`."""
     if anchor is None:
         return None
     path = parse_option(option)
@@ -175,38 +188,26 @@ def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str
     line_start = data.rfind(b"\n", 0, anchor.start) + 1
     indent = data[line_start:anchor.start]
     if indent.strip():
-        return None
-    key_text = anchor.text
-    key_path = parse_option(key_text.replace(" ", ""))
-    after_key = data[anchor.end:]
-    opened = after_key.lstrip()[:1] == b"=" and after_key.lstrip()[1:].lstrip()[:1] == b"{"
-    written_prefix = _matching_prefix(path, key_path)
-    if opened and written_prefix == len(key_path):
-        brace = data.index(b"{", anchor.end)
-        line_end = data.find(b"\n", brace)
-        if line_end == -1:
-            return None
-        inner_indent = _next_line_indent(data, line_end + 1) or indent + b"  "
-        relative = format_option(path[len(key_path):])
-        text = f"{inner_indent.decode()}{relative} = {nix_literal(value)};\n"
-        at = line_end + 1
-        return Fix(f"add {format_option(path)} = {nix_literal(value)}", (Edit(Span(anchor.source, at, at), text),))
-    # A sibling binding: add ours on the next line, written relative to the same set.
+        return None  # the anchor does not start its line: no safe place for a new line
+    literal = ("lib.mkForce " if forced else "") + nix_literal(value)
+    message = f"add {format_option(path)} = {literal}"
+    presence = next((p for p in config.presences if p.key_span == anchor and p.explicit), None)
+    if presence is not None and path[:len(presence.prefix)] == presence.prefix and presence.binding_span:
+        closing = data.rfind(b"}", anchor.end, presence.binding_span.end)
+        closing_line = data.rfind(b"\n", 0, closing) + 1
+        if closing == -1 or data[closing_line:closing].strip():
+            return None  # a one-line set: leave it to the user
+        first_inner = data.find(b"\n", anchor.end) + 1
+        inner_indent = _next_line_indent(data, first_inner) or indent + b"  "
+        text = f"{inner_indent.decode()}{format_option(path[len(presence.prefix):])} = {literal};\n"
+        return Fix(message, (Edit(Span(anchor.source, closing_line, closing_line), text),))
     end = _statement_end(data, anchor.start)
     if end is None:
         return None
+    key_path = parse_option(anchor.text.replace(" ", ""))
     relative_path = path[_set_depth(config, anchor, key_path):]
-    text = f"{indent.decode()}{format_option(relative_path)} = {nix_literal(value)};\n"
-    return Fix(f"add {format_option(path)} = {nix_literal(value)}", (Edit(Span(anchor.source, end, end), text),))
-
-
-def _matching_prefix(a: tuple, b: tuple) -> int:
-    count = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        count += 1
-    return count
+    text = f"{indent.decode()}{format_option(relative_path)} = {literal};\n"
+    return Fix(message, (Edit(Span(anchor.source, end, end), text),))
 
 
 def _set_depth(config: EffectiveConfig, anchor: Span, key_path: tuple) -> int:
@@ -270,7 +271,9 @@ def expect_value(ctx: ConfigContext, option: str, expected: Any, why: str, *,
     want = shown or nix_literal(expected)
     if not resolution.defined:
         anchor = ctx.config.anchor(option, siblings)
-        fix = insert_binding_fix(ctx.config, anchor, option, expected) if shown is None else None
+        fix = None
+        if shown is None:
+            fix = insert_binding_fix(ctx.config, anchor, option, expected, forced=max_priority is not None)
         found = ctx.finding(anchor, f"{name} is not set{ctx.on} but the SPEC requires {want}: {why}", fix)
         if found:
             yield found
@@ -294,6 +297,6 @@ def expect_value(ctx: ConfigContext, option: str, expected: Any, why: str, *,
         found = ctx.finding(winner.span if winner else None,
                             f"{name} is {want} ({where(winner)}){ctx.on} but with priority {resolution.priority}, "
                             f"which does not beat another module's plain definition; the SPEC requires "
-                            f"lib.mkForce: {why}")
+                            f"lib.mkForce: {why}", force_fix(winner))
         if found:
             yield found

@@ -1,0 +1,4 @@
+"""`python -m stereos_lint`."""
+from .cli import main
+
+main()
