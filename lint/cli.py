@@ -16,10 +16,12 @@ from . import __version__
 from .discover import PathError, discover
 from .engine import load_rules, run
 from .explain_value import records, render_text
+from . import baseline
 from .findings import Severity
 from .fixes import fixed_files, unified_diff
 from .project import DEFAULT_SYSTEMS, Project
 from .reporters import REPORTERS, render
+from .settings import Settings, SettingsError, check_code, find_config, load_settings
 
 SUBCOMMANDS = ("check", "eval", "rules", "explain")
 
@@ -47,46 +49,83 @@ def main() -> None:
     """
 
 
-def _select(codes: tuple[str, ...], ignore: tuple[str, ...]) -> list:
+def _rules_for(settings: Settings, select: tuple[str, ...], extend: tuple[str, ...], ignore: tuple[str, ...]):
+    """The rules to run: --select (else the configured select, else all), plus
+    extend-select, minus ignore -- by code, code prefix (ST1) or pack (stereos)."""
     rules = load_rules()
-    known = set(rules)
-    packs = {r.pack for r in rules.values()}
-    for code in codes + ignore:
-        if not any(c.startswith(code) for c in known) and code not in packs:
-            raise click.UsageError(f"unknown rule code or pack: {code}")
+    known, packs = set(rules), {r.pack for r in rules.values()}
+    for code in select + extend + ignore:
+        check_code(code, known, packs, "command line")
+    chosen_select = list(select) or settings.select
+    extend_all = [*settings.extend_select, *extend]
+    ignore_all = [*settings.ignore, *ignore]
 
     def matches(rule, patterns) -> bool:
         return any(rule.code.startswith(p) or rule.pack == p for p in patterns)
 
-    chosen = [r for r in rules.values() if not codes or matches(r, codes)]
-    return [r for r in chosen if not matches(r, ignore)]
+    chosen = [r for r in rules.values() if not chosen_select or matches(r, chosen_select) or matches(r, extend_all)]
+    return [r for r in chosen if not matches(r, ignore_all)]
 
 
-def _files(paths: tuple[str, ...]) -> list[str]:
+def _settings(config_file: str | None, paths: tuple[str, ...]) -> Settings:
+    rules = load_rules()
+    path = config_file or find_config(paths[0] if paths else ".")
+    return load_settings(path, set(rules), {r.pack for r in rules.values()})
+
+
+def _files(paths: tuple[str, ...], settings: Settings | None = None) -> list[str]:
     try:
-        return discover(list(paths) or ["."])
+        files = discover(list(paths) or ["."])
     except PathError as error:
         raise click.UsageError(str(error)) from None
+    if settings is not None and settings.exclude:
+        files = [f for f in files if not settings.excluded(f)]
+    return files
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "output_format", type=click.Choice(sorted([*REPORTERS, "auto"])), default="text",
-              show_default=True, help="Output format.")
+              show_default=True, help="Output format; auto is github under GitHub Actions, else text.")
 @click.option("--select", multiple=True, help="Only these rule codes, prefixes (ST1) or packs (stereos).")
+@click.option("--extend-select", multiple=True, help="Add these to the selected rules.")
 @click.option("--ignore", multiple=True, help="Leave out these rule codes, prefixes or packs.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Configuration file (default: the nearest .stereos-lint.toml or pyproject.toml).")
+@click.option("--show-settings", is_flag=True, help="Print the merged settings and exit.")
 @click.option("--system", "systems", multiple=True, help="Systems to judge (default: aarch64-linux, x86_64-linux).")
 @click.option("--root", "roots", multiple=True, help="Module roots (default: files no other file imports).")
+@click.option("--context", "context", multiple=True, type=click.Path(),
+              help="Also evaluate these paths' modules (for the module graph) but report only on PATHS.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option("--fix", is_flag=True, help="Apply every safe fix in place, then report what is left.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
-def check(paths, output_format, select, ignore, systems, roots, exit_zero, fix, show_diff) -> None:
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report only findings that are not recorded in this baseline.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False),
+              help="Record the current findings as the baseline and exit 0.")
+def check(paths, output_format, select, extend_select, ignore, config_file, show_settings, systems, roots,
+          context, exit_zero, fix, show_diff, baseline_file, write_baseline_file) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
-    rules = _select(_split(select), _split(ignore))
-    files = _files(paths)
+    try:
+        settings = _settings(config_file, paths)
+        rules = _rules_for(settings, _split(select), _split(extend_select), _split(ignore))
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+    if show_settings:
+        merged = settings.as_dict() | {"rules": sorted(r.code for r in rules)}
+        click.echo(json.dumps(merged, indent=2))
+        return
+    files = _files(paths, settings)
+    reported = set(files)
+    context_files = [f for f in _files(context, settings) if f not in reported] if context else []
+    chosen_systems = tuple(systems) or tuple(settings.systems) or DEFAULT_SYSTEMS
+    chosen_roots = list(roots) or [os.path.join(settings.base_dir, r) for r in settings.roots] or None
 
     def lint():
-        return run(Project(files, tuple(systems) or DEFAULT_SYSTEMS, list(roots) or None), rules)
+        project = Project(files + context_files, chosen_systems, chosen_roots)
+        found = run(project, rules, settings)
+        return [f for f in found if f.path in reported] if context_files else found
 
     findings = lint()
     if show_diff:
@@ -96,10 +135,23 @@ def check(paths, output_format, select, ignore, systems, roots, exit_zero, fix, 
         sys.exit(1 if changes and not exit_zero else 0)
     if fix:
         findings = _fix_until_stable(findings, lint)
+    if write_baseline_file:
+        count = baseline.write(write_baseline_file, findings)
+        click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline_file}")
+        return
+    gone = 0
+    if baseline_file:
+        try:
+            findings, gone = baseline.filter_new(baseline_file, findings)
+        except baseline.BaselineError as error:
+            raise click.UsageError(str(error)) from None
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     if output_format == "auto":
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     click.echo(render(output_format, findings, files=len(files), color=color, rules=rules), nl=False)
+    if gone:
+        click.echo(f"{gone} baseline entr{'ies' if gone != 1 else 'y'} no longer occur{'s' if gone == 1 else ''}; "
+                   f"rewrite the baseline with --write-baseline", err=True)
     failing = any(f.severity is not Severity.INFO for f in findings)
     sys.exit(0 if exit_zero or not failing else 1)
 

@@ -10,10 +10,12 @@ import importlib
 import pkgutil
 from typing import Iterable
 
+from . import suppression
 from .findings import Finding, Severity
 from .parser import ParsedFile
 from .project import Project, ReadProblem
 from .rule import REGISTRY, ConfigContext, FileContext, Rule
+from .settings import Settings
 from .source import SourceFile, Span
 
 _loaded = False
@@ -31,8 +33,31 @@ def load_rules() -> dict[str, Rule]:
     return REGISTRY
 
 
-def run(project: Project, rules: Iterable[Rule]) -> list[Finding]:
+def run(project: Project, rules: Iterable[Rule], settings: Settings | None = None) -> list[Finding]:
+    """Every finding of `rules` on `project`, after per-file ignores, severity overrides
+    and suppression comments; sorted by file and position."""
     rules = list(rules)
+    findings = _raw_findings(project, rules)
+    settings = settings or Settings()
+    findings = [f for f in findings if not any(f.code.startswith(c) for c in settings.ignored_for(f.path))]
+    defaults = {r.code: r.severity for r in rules}
+    for finding in findings:
+        override = settings.severity.get(finding.code)
+        if override and finding.severity is defaults.get(finding.code):
+            finding.severity = Severity(override)
+    parsed = {path: p for path in _all_files(project)
+              if isinstance(p := project.parsed(path), ParsedFile) and p.error is None}
+    ran = {r.code for r in rules if r.scope != "meta"}
+    findings, unused = suppression.apply(findings, parsed, ran)
+    meta = next((r for r in rules if r.code == "NX100"), None)
+    if meta is not None:
+        severity = Severity(settings.severity.get(meta.code, meta.severity.value))
+        findings += [Finding(meta.code, meta.name, severity, suppression.unused_message(s, ran), s.span)
+                     for s in unused]
+    return sorted(findings, key=lambda f: f.sort_key)
+
+
+def _raw_findings(project: Project, rules: list[Rule]) -> list[Finding]:
     config_rules = [r for r in rules if r.scope == "config"]
     file_rules = [r for r in rules if r.scope == "file"]
     findings: dict[tuple, Finding] = {}
@@ -65,7 +90,7 @@ def run(project: Project, rules: Iterable[Rule]) -> list[Finding]:
         for rule in file_rules:
             ctx = FileContext(rule, parsed, configs_by_file.get(path, []), project)
             add(rule.check(ctx) or ())
-    return sorted(findings.values(), key=lambda f: f.sort_key)
+    return list(findings.values())
 
 
 def _all_files(project: Project) -> list[str]:

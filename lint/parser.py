@@ -83,26 +83,22 @@ def parse_file(path: str) -> ParsedFile:
 
 
 def first_error(tree: tree_sitter.Tree, source: SourceFile) -> tuple[Span, str]:
-    """The earliest ERROR or MISSING node, found without recursion."""
-    best: tree_sitter.Node | None = None
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if not node.has_error:
-            continue
-        if node.is_error or node.is_missing:
-            if best is None or node.start_byte < best.start_byte:
-                best = node
-            if node.is_missing:
-                continue
-        # Visit children; an ERROR node may hold an earlier nested error.
-        stack.extend(node.children)
+    """Where parsing first went wrong: an ERROR or MISSING node, found without recursion."""
+    best = _earliest_error(tree.root_node)
     if best is None:  # has_error but nothing found: point at the file start
         return Span(source, 0, 0), "syntax error"
+    # Recovery wraps a construct it could not finish in an ERROR node that
+    # starts where the construct did; an error nested inside it sits closer
+    # to the token Nix would reject.
+    while best.is_error:
+        nested = [e for e in map(_earliest_error, best.children) if e is not None]
+        if not nested:
+            break
+        best = min(nested, key=lambda e: e.start_byte)
     if best.is_missing:
         message = f"syntax error: missing {best.type!r}"
         return Span(source, best.start_byte, best.end_byte), message
-    if best.end_byte >= len(source.data.rstrip()) and best.child_count > 1:
+    if best.end_byte >= _code_end(tree.root_node) and best.child_count > 1:
         # Recovery swallowed everything up to the end: the input stopped early.
         at = len(source.data.rstrip())
         return Span(source, at, at), "syntax error: unexpected end of file"
@@ -116,6 +112,35 @@ def first_error(tree: tree_sitter.Tree, source: SourceFile) -> tuple[Span, str]:
     snippet = source.text(best.start_byte, end).split("\n")[0][:40]
     message = f"syntax error: unexpected {snippet!r}" if snippet else "syntax error: unexpected end of file"
     return Span(source, best.start_byte, end), message
+
+
+def _earliest_error(root: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The earliest ERROR or MISSING node at or under `root`, found without recursion."""
+    best: tree_sitter.Node | None = None
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if not node.has_error:
+            continue
+        if node.is_error or node.is_missing:
+            if best is None or node.start_byte < best.start_byte:
+                best = node
+            if node.is_missing:
+                continue
+        # Visit children; an ERROR node may hold an earlier nested error.
+        stack.extend(node.children)
+    return best
+
+
+def _code_end(root: tree_sitter.Node) -> int:
+    """The end of the last token that is not a comment."""
+    node = root
+    while node.child_count:
+        tokens = [c for c in node.children if c.type != "comment" and c.end_byte > c.start_byte]
+        if not tokens:
+            break
+        node = tokens[-1]
+    return node.end_byte
 
 
 # In code an identifier (which may contain `'`, as in `a''`) or a URI (which

@@ -14,7 +14,6 @@ file, the way GitHub's own `primaryLocationLineHash` does (`hash:2`).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import PurePath
@@ -22,6 +21,7 @@ from typing import Iterable
 from urllib.parse import quote
 
 from .. import __version__
+from ..fingerprints import fingerprints
 from ..findings import Finding, Severity
 from ..rule import REGISTRY, Rule
 
@@ -58,27 +58,6 @@ def _descriptor_for(finding: Finding) -> dict:
         return rule_descriptor(known)
     return {"id": finding.code, "name": finding.name, "shortDescription": {"text": finding.name},
             "defaultConfiguration": {"level": LEVELS[finding.severity]}}
-
-
-def _fingerprint_base(finding: Finding) -> str:
-    span = finding.span
-    line_text = span.source.line_text(span.start_position[0]).strip()
-    key = "\0".join((finding.code, finding.path, finding.system or "", line_text, span.text.strip()))
-    return hashlib.sha256(key.encode("utf-8", errors="surrogateescape")).hexdigest()[:32]
-
-
-def fingerprints(findings: Iterable[Finding]) -> list[str]:
-    """One stable fingerprint per finding, in the order given; repeats numbered by file order."""
-    findings = list(findings)
-    bases = [_fingerprint_base(f) for f in findings]
-    order = sorted(range(len(findings)), key=lambda i: (findings[i].span.start, findings[i].span.end,
-                                                         findings[i].message))
-    seen: dict[str, int] = {}
-    numbered = [""] * len(findings)
-    for i in order:
-        seen[bases[i]] = seen.get(bases[i], 0) + 1
-        numbered[i] = f"{bases[i]}:{seen[bases[i]]}"
-    return numbered
 
 
 def _result(finding: Finding, index: int, fingerprint: str) -> dict:

@@ -1,0 +1,67 @@
+"""A file's comments, read from the parsed tree (so text inside strings is never a
+comment), walked with a cursor rather than recursion: valid Nix can nest
+thousands of levels deep.  Used by suppression comments and comment rules."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+from .parser import ParsedFile
+from .source import SourceFile, Span
+
+_CODEC = ("utf-8", "surrogateescape")   # exact byte <-> character round trip
+
+
+@dataclass(frozen=True)
+class Comment:
+    span: Span
+    body: str          # the text without `#` / `/* */`
+    body_start: int    # byte offset of the body in the source
+    own_line: bool     # nothing but blanks before it on its line
+    block: bool        # a `/* … */` comment
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+
+_cache: WeakKeyDictionary[SourceFile, list[Comment]] = WeakKeyDictionary()
+
+
+def comments(parsed: ParsedFile) -> list[Comment]:
+    """Every comment of the file, in source order."""
+    source = parsed.source
+    if source in _cache:
+        return _cache[source]
+    found: list[Comment] = []
+    root = parsed.root
+    if root is not None:
+        cursor = root.walk()
+        while True:
+            node = cursor.node
+            if node.type == "comment":
+                found.append(_comment(source, node.start_byte, node.end_byte))
+            if cursor.goto_first_child():
+                continue
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    break
+            else:
+                continue
+            break
+    found.sort(key=lambda c: c.span.start)
+    _cache[source] = found
+    return found
+
+
+def _comment(source: SourceFile, start: int, end: int) -> Comment:
+    data = source.data
+    line_start = data.rfind(b"\n", 0, start) + 1
+    own_line = not data[line_start:start].strip()
+    raw = data[start:end]
+    if raw.startswith(b"/*"):
+        body_start, body_end, block = start + 2, end - 2 if raw.endswith(b"*/") and len(raw) >= 4 else end, True
+    else:
+        body_start, body_end, block = start + 1, end, False
+    body = data[body_start:body_end].rstrip(b"\r").decode(*_CODEC)
+    return Comment(Span(source, start, end), body, body_start, own_line, block)
