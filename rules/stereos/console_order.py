@@ -2,7 +2,7 @@
 from stereos_lint.findings import Severity
 from stereos_lint.rule import ConfigContext, rule, where
 
-from .console_params import consoles
+from .console_params import consoles, place
 
 OPTION = "boot.kernelParams"
 WHY = ("only the last console= becomes /dev/console, which init and systemd use for stdin/stdout; "
@@ -70,7 +70,7 @@ def check(ctx: ConfigContext):
     if last.name != primary:
         order = " ".join(console.name for console in found)
         yield ctx.finding(last.item.span,
-                          f"the last console= in {OPTION} is {last.name} ({where(last.item.definition)}){on}, "
+                          f"the last console= in {OPTION} is {last.name} ({place(last.item)}){on}, "
                           f"so /dev/console is {last.name} (consoles in order: {order}), but the SPEC requires "
                           f"{requirement}: {WHY}")
         return
@@ -80,4 +80,4 @@ def check(ctx: ConfigContext):
         absent = " and ".join(f"console={name}" for name in missing)
         yield ctx.finding(last.item.span,
                           f"{OPTION} has no {absent} before console={primary} "
-                          f"({where(last.item.definition)}){on} but the SPEC requires {requirement}: {WHY}")
+                          f"({place(last.item)}){on} but the SPEC requires {requirement}: {WHY}")

@@ -7,10 +7,12 @@ console ttyS0 with options that cannot be known.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from stereos_lint import values as v
 from stereos_lint.config import ListItem, Resolution
+from stereos_lint.nixlib import DEFAULT_ORDER, ORDERS
 
 PREFIX = "console="
 
@@ -24,8 +26,24 @@ class Console:
 
     @property
     def text(self) -> str:
-        """The item as written, for messages."""
-        return self.item.raw.span.text if self.item.raw.span is not None else repr(self.item.value)
+        return written(self.item)
+
+
+def written(item: ListItem) -> str:
+    """A list item as written in the source, for messages."""
+    return item.raw.span.text if item.raw.span is not None else repr(item.value)
+
+
+def place(item: ListItem) -> str:
+    """`lib.mkAfter, serial.nix:3`: how a message names the definition a list item came from."""
+    definition = item.definition
+    labels = [] if definition.priority_label == "plain" else [definition.priority_label]
+    if definition.order != DEFAULT_ORDER:
+        named = {order: f"lib.{name}" for name, order in ORDERS.items()}
+        labels.append(named.get(definition.order, f"lib.mkOrder {definition.order}"))
+    span = item.span
+    at = f"{os.path.basename(span.path)}:{span.line}" if span is not None else ""
+    return ", ".join(labels + [at])
 
 
 def consoles(resolution: Resolution) -> list[Console]:

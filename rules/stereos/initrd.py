@@ -1,9 +1,11 @@
 """ST105 initrd-systemd, ST106 initrd-modules."""
 from stereos_lint.findings import Edit, Fix
 from stereos_lint import values as v
-from stereos_lint.rule import (ConfigContext, expect_value, insert_binding_fix, nix_literal, replace_value_fix,
-                               rule, where)
+from stereos_lint.rule import (ConfigContext, expect_value, force_fix, insert_binding_fix, nix_literal,
+                               replace_value_fix, rule, where)
 from stereos_lint.source import Span
+
+from .console_params import place
 
 WHY_SYSTEMD = "a parallel systemd stage 1 instead of the sequential scripted one"
 WHY_MODULES = "a small initrd that probes no absent hardware"
@@ -74,8 +76,9 @@ def _available_modules(ctx: ConfigContext):
     resolution = ctx.config.resolve(AVAILABLE)
     requirement = f"lib.mkForce {nix_literal(SPEC_MODULES)}"
     if not resolution.defined:
-        yield ctx.finding(ctx.config.anchor(AVAILABLE, SIBLINGS),
-                          f"{AVAILABLE} is not set{ctx.on} but the SPEC requires {requirement}: {WHY_MODULES}")
+        anchor = ctx.config.anchor(AVAILABLE, SIBLINGS)
+        yield ctx.finding(anchor, f"{AVAILABLE} is not set{ctx.on} but the SPEC requires {requirement}: {WHY_MODULES}",
+                          insert_binding_fix(ctx.config, anchor, AVAILABLE, SPEC_MODULES, forced=True))
         return
     if not resolution.known or resolution.items is None:
         yield ctx.cannot_verify(resolution, requirement)
@@ -84,30 +87,26 @@ def _available_modules(ctx: ConfigContext):
     missing = [name for name in SPEC_MODULES if name not in resolution.value]
     if extra or missing:
         at = extra[0].span if extra else resolution.span
-        definition = extra[0].definition if extra else resolution.winner
+        at_place = place(extra[0]) if extra else where(resolution.winner)
         fix = replace_value_fix(resolution.winner, SPEC_MODULES) if len(resolution.winners) == 1 else None
         problems = []
         if missing:
             problems.append(f"lacks {' '.join(missing)}")
         if extra:
             problems.append(f"adds {' '.join(str(item.value) for item in extra)}")
-        yield ctx.finding(at, f"{AVAILABLE} {' and '.join(problems)} ({where(definition)}){ctx.on} but the SPEC "
+        yield ctx.finding(at, f"{AVAILABLE} {' and '.join(problems)} ({at_place}){ctx.on} but the SPEC "
                               f"requires exactly {requirement}: {WHY_MODULES}", fix)
         return
     if resolution.priority is not None and resolution.priority > FORCE:
         yield ctx.finding(resolution.span,
                           f"{AVAILABLE} is the SPEC set ({where(resolution.winner)}){ctx.on} but with priority "
                           f"{resolution.priority}, so NixOS's default hardware modules are merged into it; the SPEC "
-                          f"requires lib.mkForce: {WHY_MODULES}")
+                          f"requires lib.mkForce: {WHY_MODULES}",
+                          force_fix(resolution.winner) if len(resolution.winners) == 1 else None)
 
 
 def _no_initrd_modules(ctx: ConfigContext):
-    if not ctx.config.resolve(INITRD_LOADED).defined:
-        # Written here, not through expect_value: a plain `[ ]` would merge with NixOS's own list.
-        yield ctx.finding(ctx.config.anchor(INITRD_LOADED, SIBLINGS),
-                          f"{INITRD_LOADED} is not set{ctx.on} but the SPEC requires lib.mkForce [ ]: {WHY_MODULES}")
-        return
-    yield from expect_value(ctx, INITRD_LOADED, [], WHY_MODULES, max_priority=FORCE)
+    yield from expect_value(ctx, INITRD_LOADED, [], WHY_MODULES, siblings=SIBLINGS, max_priority=FORCE)
 
 
 def _vsock_loaded(ctx: ConfigContext):

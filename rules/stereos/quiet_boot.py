@@ -1,6 +1,9 @@
 """ST104 quiet-boot."""
+from stereos_lint.findings import Severity
 from stereos_lint.nixlib import DEFAULT_ORDER
 from stereos_lint.rule import ConfigContext, expect_value, nix_literal, rule, where
+
+from .console_params import place, written
 
 OPTION = "boot.kernelParams"
 WHY = "no printk spam on the serial console during boot"
@@ -46,17 +49,19 @@ def _begins_quiet(ctx: ConfigContext):
     if values != FIRST:
         unknown = next((item for item in head if not isinstance(item.value, str)), None)
         if unknown is not None:
-            yield ctx.cannot_verify(resolution, requirement)
+            yield ctx.finding(unknown.span, f"cannot verify {OPTION}{ctx.on}: the item {written(unknown)} cannot be "
+                                            f"known statically; the SPEC requires {requirement}",
+                              severity=Severity.INFO)
             return
         span = head[0].span if head else resolution.span
-        written = " ".join(nix_literal(x) for x in values) or "nothing"
-        place = where(head[0].definition if head else resolution.winner)
-        yield ctx.finding(span, f"{OPTION} begins with {written} ({place}){ctx.on} but the SPEC requires "
+        shown = " ".join(nix_literal(x) for x in values) or "nothing"
+        at = place(head[0]) if head else where(resolution.winner)
+        yield ctx.finding(span, f"{OPTION} begins with {shown} ({at}){ctx.on} but the SPEC requires "
                                 f"{requirement}: {WHY}")
         return
     late = next((item for item in head if item.definition.order >= DEFAULT_ORDER), None)
     if late is not None:
         yield ctx.finding(late.span,
                           f"{OPTION} begins with {' '.join(nix_literal(p) for p in FIRST)} here but at list order "
-                          f"{late.definition.order} ({where(late.definition)}){ctx.on}, so NixOS's own kernel "
+                          f"{late.definition.order} ({place(late)}){ctx.on}, so NixOS's own kernel "
                           f"parameters come before them; the SPEC requires {requirement}: {WHY}")

@@ -3,9 +3,9 @@ import re
 
 from stereos_lint import values as v
 from stereos_lint.findings import Edit, Fix, Severity
-from stereos_lint.rule import ConfigContext, nix_literal, rule, where
+from stereos_lint.rule import ConfigContext, nix_literal, rule
 
-from .console_params import Console, consoles
+from .console_params import Console, consoles, place
 
 OPTION = "boot.kernelParams"
 WHY = "the serial console must match QEMU's and the host's line speed, or the console is garbage"
@@ -57,7 +57,7 @@ def check(ctx: ConfigContext):
         else:
             shown = f"{baud} baud" if baud else "no baud rate"
         yield ctx.finding(console.item.span,
-                          f"{OPTION} sets console={console.name},{console.options} ({where(console.item.definition)})"
+                          f"{OPTION} sets console={console.name},{console.options} ({place(console.item)})"
                           f"{ctx.on}, {shown}, but the SPEC requires {BAUD} (optionally followed by parity and "
                           f"bits such as n8): {WHY}",
                           _fix(console, rest))
