@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -164,9 +165,20 @@ def replace_value_fix(definition: Definition | None, expected: Any) -> Fix | Non
     return Fix(f"set {format_option(definition.option)} to {literal}", (Edit(definition.value.span, literal),))
 
 
+def lib_in_scope(source) -> bool:
+    """Whether a fix may write `lib.mkForce` in this file: it names `lib` as a module
+    argument or already uses `lib.` (a heuristic; without it no such fix is offered)."""
+    return bool(_LIB_ARGUMENT.search(source.data) or b"lib." in source.data)
+
+
+_LIB_ARGUMENT = re.compile(rb"[{,]\s*lib\s*[,}?]")
+
+
 def force_fix(definition: Definition | None) -> Fix | None:
     """Wrap a plain definition's value in `lib.mkForce`."""
     if definition is None or definition.priority_label != "plain" or definition.value.span is None:
+        return None
+    if not lib_in_scope(definition.value.span.source):
         return None
     text = definition.value.span.text
     if not isinstance(definition.value, (v.Const, v.Str, v.ListV, v.AttrsV, v.PathV)):
@@ -189,6 +201,8 @@ def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str
     indent = data[line_start:anchor.start]
     if indent.strip():
         return None  # the anchor does not start its line: no safe place for a new line
+    if forced and not lib_in_scope(anchor.source):
+        return None
     literal = ("lib.mkForce " if forced else "") + nix_literal(value)
     message = f"add {format_option(path)} = {literal}"
     presence = next((p for p in config.presences if p.key_span == anchor and p.explicit), None)
