@@ -1,8 +1,8 @@
-"""A file's comments, read from the parsed tree, for the documentation-drift rules (ST9xx).
+"""A file's comments as paragraphs of prose, for the documentation-drift rules (ST9xx).
 
-Comments are tree-sitter `comment` nodes, so text inside strings (`''Storage=volatile''`)
-is never a comment.  The tree is walked with a cursor, without recursion: valid Nix
-can nest thousands of levels deep.
+The comments themselves come from `stereos_lint.comments` (tree-sitter `comment`
+nodes, so text inside strings such as `''Storage=volatile''` is never a comment,
+read with a cursor, without recursion: valid Nix can nest thousands of levels deep).
 
 Consecutive line comments form a *paragraph*, which ends at a line without a
 comment, at an empty `#` line, or at a comment that follows code on its line.  A
@@ -16,25 +16,14 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Iterator
-from weakref import WeakKeyDictionary
 
+from stereos_lint.comments import Comment, comments
 from stereos_lint.parser import ParsedFile
-from stereos_lint.source import SourceFile, Span
+from stereos_lint.source import Span
+
+__all__ = ["Comment", "Paragraph", "comments", "header", "paragraphs"]
 
 _CODEC = ("utf-8", "surrogateescape")   # exact byte <-> character round trip
-
-
-@dataclass(frozen=True)
-class Comment:
-    span: Span
-    body: str          # the text without `#` / `/* */`
-    body_start: int    # byte offset of the body in the source
-    own_line: bool     # nothing but blanks before it on its line
-    block: bool        # a `/* … */` comment
-
-    @property
-    def line(self) -> int:
-        return self.span.line
 
 
 @dataclass
@@ -74,47 +63,6 @@ class Paragraph:
 
 
 _CLAUSE_END = re.compile(r"[.;!?](?:\s+|$)")
-
-_cache: WeakKeyDictionary[SourceFile, list[Comment]] = WeakKeyDictionary()
-
-
-def comments(parsed: ParsedFile) -> list[Comment]:
-    """Every comment of the file, in source order."""
-    source = parsed.source
-    if source in _cache:
-        return _cache[source]
-    found: list[Comment] = []
-    root = parsed.root
-    if root is not None:
-        cursor = root.walk()
-        while True:
-            node = cursor.node
-            if node.type == "comment":
-                found.append(_comment(source, node.start_byte, node.end_byte))
-            if cursor.goto_first_child():
-                continue
-            while not cursor.goto_next_sibling():
-                if not cursor.goto_parent():
-                    break
-            else:
-                continue
-            break
-    found.sort(key=lambda c: c.span.start)
-    _cache[source] = found
-    return found
-
-
-def _comment(source: SourceFile, start: int, end: int) -> Comment:
-    data = source.data
-    line_start = data.rfind(b"\n", 0, start) + 1
-    own_line = not data[line_start:start].strip()
-    raw = data[start:end]
-    if raw.startswith(b"/*"):
-        body_start, body_end, block = start + 2, end - 2 if raw.endswith(b"*/") and len(raw) >= 4 else end, True
-    else:
-        body_start, body_end, block = start + 1, end, False
-    body = data[body_start:body_end].rstrip(b"\r").decode(*_CODEC)
-    return Comment(Span(source, start, end), body, body_start, own_line, block)
 
 
 def paragraphs(parsed: ParsedFile) -> list[Paragraph]:

@@ -50,7 +50,7 @@ PINNED: dict[tuple[str, ...], tuple[object, str]] = {parse_option(option): pin f
 STATEMENT = re.compile(
     r"(?<![\w.$/?&=:-])(?P<name>[A-Za-z_][\w'-]*(?:\.[A-Za-z_][\w'-]*)*)=(?!=)"
     r"(?P<value>\"[^\"\n]*\"|[^\s,;()\[\]{}\"]+)")
-DEFAULT_WORD = re.compile(r"\bdefault", re.IGNORECASE)
+DEFAULT_WORD = re.compile(r"\bdefault(?:s|ed)?\b", re.IGNORECASE)   # not DefaultTimeoutStartSec
 
 
 class Bare(str):
@@ -135,8 +135,8 @@ def _judge(ctx, config, name, raw, stated, span, value_span):
         return
     if not resolution.known:
         reason = resolution.uncertain or f"its value {nix_literal(resolution.value)} cannot be known statically"
-        yield ctx.finding(span, f"cannot verify {said}{on}: {shown} is set at {where(resolution.winner)} but {reason}",
-                          severity=Severity.INFO)
+        yield ctx.finding(span, f"cannot verify the comment's {name}={raw}{on}: {shown} is set at "
+                                f"{where(resolution.winner)} but {reason}", severity=Severity.INFO)
         return
     if _agrees(stated, resolution.value) is False:
         yield ctx.finding(span, f"{said} but {shown} is {nix_literal(resolution.value)} "

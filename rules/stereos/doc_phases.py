@@ -107,5 +107,5 @@ def check(ctx: FileContext):
         last_index = max(last_index, index)
     for phase in announced:
         if phase.number not in seen:
-            yield ctx.finding(phase.span, f"the module header announces Phase {phase.number} ({phase.title}) "
+            yield ctx.finding(phase.span, f"the module header announces `Phase {phase.number} — {phase.title}` "
                                           f"but no `# Phase {phase.number}:` section header follows")

@@ -10,10 +10,10 @@ from .comments import paragraphs
 
 # QEMU user-mode networking (SLIRP) on its default network 10.0.2.0/24.
 ADDRESSES = {"gateway": "10.0.2.2", "dns": "10.0.2.3", "guest": "10.0.2.15"}
-NAMES = {"gateway": "gateway and DHCP server", "dns": "DNS server", "guest": "guest address"}
 
 SLIRP = re.compile(r"slirp|user[- ]mode network|qemu user network|user networking|-(?:netdev|nic) user",
                    re.IGNORECASE)
+CUSTOM_NETWORK = re.compile(r"\b(?:net|host|dns|dhcpstart)=")   # `-netdev user,net=192.168.76.0/24,…`
 OTHER_NETWORK = re.compile(r"vmnet|virtualization\.framework|\bapple\b", re.IGNORECASE)
 # Longest first: "DHCP range" is the guest's, "DHCP server" the gateway's.
 ROLE = re.compile(
@@ -39,7 +39,9 @@ def check(ctx: FileContext):
     the role of the nearest role word before it -- since the previous address --
     or else after it: DHCP server / DHCP / gateway / route(r) -> 10.0.2.2, DNS /
     nameserver / resolver -> 10.0.2.3, guest / lease / DHCP range -> 10.0.2.15.
-    An address with no role word, or a network (`10.0.2.0/24`), is not judged.
+    An address with no role word, or a network (`10.0.2.0/24`), is not judged,
+    nor a paragraph that moves SLIRP off its default network (`net=`, `host=`,
+    `dns=`, `dhcpstart=`).
 
     Bad:
 
@@ -50,7 +52,7 @@ def check(ctx: FileContext):
         # QEMU's SLIRP stack provides a DHCP server at 10.0.2.2.
     """
     for paragraph in paragraphs(ctx.parsed):
-        if not SLIRP.search(paragraph.text):
+        if not SLIRP.search(paragraph.text) or CUSTOM_NETWORK.search(paragraph.text):
             continue
         for start, end in paragraph.sentences():
             sentence = paragraph.text[start:end]
@@ -70,7 +72,7 @@ def check(ctx: FileContext):
                 span = paragraph.span(start + address.start(), start + address.end())
                 yield ctx.finding(
                     span,
-                    f"the comment gives {address.group()} as QEMU SLIRP's {roles[-1].group()} "
-                    f"but SLIRP's {NAMES[role]} is {expected} (gateway and DHCP 10.0.2.2, DNS 10.0.2.3, "
-                    f"guest 10.0.2.15)",
+                    f"the comment gives {address.group()} as QEMU SLIRP's {roles[-1].group()} but it is "
+                    f"{expected}: QEMU user-mode networking puts the gateway and DHCP server at 10.0.2.2, "
+                    f"DNS at 10.0.2.3 and the guest at 10.0.2.15",
                     Fix(f"write {expected}", (Edit(span, expected),)))
