@@ -73,7 +73,7 @@ def parse_timespan(text: str, default_unit: int = USEC_PER_SEC) -> TimeSpan:
     p = text.lstrip(WHITESPACE)
     if p.startswith("infinity"):
         if p[len("infinity"):].strip(WHITESPACE):
-            raise TimeSpanError(f"{text!r} has text after 'infinity'")
+            raise TimeSpanError("text after 'infinity'")
         return TimeSpan(text, None)
     total = Fraction(0)
     something = False
@@ -81,18 +81,18 @@ def parse_timespan(text: str, default_unit: int = USEC_PER_SEC) -> TimeSpan:
         p = p.lstrip(WHITESPACE)
         if not p:
             if not something:
-                raise TimeSpanError("an empty time span" if not text.strip() else f"{text!r} has no number")
+                raise TimeSpanError("no number")
             break
         match = _NUMBER.match(p)
         whole, fraction = match.group(1), match.group(2)
         if not whole and fraction is None:
-            raise TimeSpanError(f"{text!r} is not a time span: expected a number at {p!r}")
+            raise TimeSpanError(f"expected a number at {p!r}")
         p = p[match.end():]
         after_space = p.lstrip(WHITESPACE)
         unit = next(((suffix, usec) for suffix, usec in UNITS if after_space.startswith(suffix)), None)
         if unit is None and after_space == p and p:
             # neither a unit nor whitespace follows the number: `12.34.56`, `5x`
-            raise TimeSpanError(f"{text!r} is not a time span: unknown unit at {p!r}")
+            raise TimeSpanError(f"unknown unit at {p!r}")
         value = Fraction(int(whole or "0"))
         if fraction:
             value += Fraction(int(fraction), 10 ** len(fraction))

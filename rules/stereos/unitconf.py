@@ -74,7 +74,7 @@ def _parse(value: v.Str, definition: Definition) -> tuple[list[Setting], bool]:
             known_prefix += piece
         complete = all(isinstance(piece, str) for piece in pieces)
         stripped = known_prefix.strip()
-        if complete and (not stripped or stripped[0] in "#;[") :
+        if complete and (not stripped or stripped[0] in "#;["):  # blank, comment, [Section]
             continue
         if "=" not in known_prefix:
             unknown = unknown or not complete
@@ -111,5 +111,8 @@ def _locate(settings: list[Setting], span: Span | None) -> None:
             at = text.find(stop, matches[index].end())
             if at != -1:
                 end = min(end, at)
-        prefix = lambda s: len(s.encode("utf-8"))  # noqa: E731 - byte offsets
-        setting.span = Span(span.source, span.start + prefix(text[:start]), span.start + prefix(text[:end]))
+        setting.span = Span(span.source, span.start + _bytes(text[:start]), span.start + _bytes(text[:end]))
+
+
+def _bytes(text: str) -> int:
+    return len(text.encode("utf-8"))
