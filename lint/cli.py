@@ -16,7 +16,7 @@ from . import __version__
 from .discover import PathError, discover
 from .engine import load_rules, run
 from .explain_value import records, render_text
-from . import baseline
+from . import baseline, policy
 from .findings import Severity
 from .fixes import fixed_files, unified_diff
 from .project import DEFAULT_SYSTEMS, Project
@@ -52,7 +52,7 @@ def main() -> None:
 def _rules_for(settings: Settings, select: tuple[str, ...], extend: tuple[str, ...], ignore: tuple[str, ...]):
     """The rules to run: --select (else the configured select, else all), plus
     extend-select, minus ignore -- by code, code prefix (ST1) or pack (stereos)."""
-    rules = load_rules()
+    rules = _all_rules(settings)
     known, packs = set(rules), {r.pack for r in rules.values()}
     for code in select + extend + ignore:
         check_code(code, known, packs, "command line")
@@ -71,6 +71,13 @@ def _settings(config_file: str | None, paths: tuple[str, ...]) -> Settings:
     rules = load_rules()
     path = config_file or find_config(paths[0] if paths else ".")
     return load_settings(path, set(rules), {r.pack for r in rules.values()})
+
+
+def _all_rules(settings: Settings) -> dict:
+    """Shipped rules and the configuration's invariants, by code."""
+    rules = dict(load_rules())
+    rules.update({r.code: r for r in policy.rules_from_settings(settings.policy, settings.source, set(rules))})
+    return rules
 
 
 def _files(paths: tuple[str, ...], settings: Settings | None = None) -> list[str]:
@@ -188,9 +195,10 @@ def eval_command(option, paths, as_json, systems, roots) -> None:
 
 @main.command(name="rules")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def rules_command(as_json) -> None:
-    """List every rule: code, name, severity, summary."""
-    rules = sorted(load_rules().values(), key=lambda r: r.code)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file.")
+def rules_command(as_json, config_file) -> None:
+    """List every rule -- shipped packs and the configuration's invariants: code, name, severity, summary."""
+    rules = sorted(_configured_rules(config_file).values(), key=lambda r: r.code)
     if as_json:
         click.echo(json.dumps([{"code": r.code, "name": r.name, "pack": r.pack, "severity": r.severity.value,
                                 "summary": r.summary, "fixable": r.fixable} for r in rules], indent=2))
@@ -202,15 +210,23 @@ def rules_command(as_json) -> None:
 
 @main.command()
 @click.argument("code")
-def explain(code) -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file.")
+def explain(code, config_file) -> None:
     """Print a rule's full documentation, with a bad and a good example."""
-    rules = load_rules()
+    rules = _configured_rules(config_file)
     rule = rules.get(code.upper()) or next((r for r in rules.values() if r.name == code), None)
     if rule is None:
         raise click.UsageError(f"unknown rule: {code}")
     click.echo(f"{rule.code} {rule.name} ({rule.severity.value}, pack {rule.pack}){' — fixable' if rule.fixable else ''}")
     click.echo(f"{rule.summary}\n")
     click.echo(rule.doc)
+
+
+def _configured_rules(config_file: str | None) -> dict:
+    try:
+        return _all_rules(_settings(config_file, ()))
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -7,10 +7,11 @@ other file down with it.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 from typing import Iterable
 
-from . import suppression
+from . import policy, suppression
 from .findings import Finding, Severity
 from .parser import ParsedFile
 from .project import Project, ReadProblem
@@ -22,13 +23,25 @@ _loaded = False
 
 
 def load_rules() -> dict[str, Rule]:
-    """Import every rule module of every shipped pack (registration happens on import)."""
+    """Every shipped rule: Python rule modules register on import; declarative
+    rules are read from the packs' `*.toml` files."""
     global _loaded
     if not _loaded:
         from . import rules as packs
 
         for info in pkgutil.walk_packages(packs.__path__, packs.__name__ + "."):
             importlib.import_module(info.name)
+        for folder in packs.__path__:
+            for pack in sorted(os.listdir(folder)):
+                pack_dir = os.path.join(folder, pack)
+                if not os.path.isdir(pack_dir):
+                    continue
+                for name in sorted(os.listdir(pack_dir)):
+                    if name.endswith(".toml"):
+                        declared = policy.load_pack_file(os.path.join(pack_dir, name), pack)
+                        if declared.code in REGISTRY:
+                            raise ValueError(f"rule {declared.code} is registered twice")
+                        REGISTRY[declared.code] = declared
         _loaded = True
     return REGISTRY
 
@@ -74,13 +87,15 @@ def _raw_findings(project: Project, rules: list[Rule]) -> list[Finding]:
             if not isinstance(parsed, ParsedFile) or parsed.error is not None:
                 continue
             systems = project.systems_for(root)
+            per_system: list[Finding] = []
             for system in systems:
                 config = project.config(root, system)
                 for module in config.modules:
                     configs_by_file.setdefault(module.path, []).append(config)
                 for rule in config_rules:
                     ctx = ConfigContext(rule, config, system or project.systems[0], system is not None, project)
-                    add(rule.check(ctx) or ())
+                    per_system.extend(f for f in rule.check(ctx) or () if f is not None)
+            add(merge_systems(per_system, systems))
 
     for path in _all_files(project):
         parsed = project.parsed(path)
@@ -91,6 +106,25 @@ def _raw_findings(project: Project, rules: list[Rule]) -> list[Finding]:
             ctx = FileContext(rule, parsed, configs_by_file.get(path, []), project)
             add(rule.check(ctx) or ())
     return list(findings.values())
+
+
+def merge_systems(findings: list[Finding], systems: list[str | None]) -> list[Finding]:
+    """A finding made on every system judged is reported once, without naming a system."""
+    if len(systems) < 2:
+        return findings
+    groups: dict[tuple, list[Finding]] = {}
+    for finding in findings:
+        message = finding.message.replace(f" on {finding.system}", "", 1) if finding.system else finding.message
+        groups.setdefault((finding.code, finding.span.path, finding.span.start, finding.span.end, message),
+                          []).append(finding)
+    merged = []
+    for (*_, message), group in groups.items():
+        if {f.system for f in group} >= set(systems):
+            first = group[0]
+            merged.append(Finding(first.code, first.name, first.severity, message, first.span, first.fix, None))
+        else:
+            merged.extend(group)
+    return merged
 
 
 def _all_files(project: Project) -> list[str]:

@@ -31,10 +31,11 @@ class Rule:
     scope: str = "config"          # "config" (per root and system) or "file"
     fixable: bool = False
     pack: str = ""
+    text: str | None = None        # documentation of a declarative rule (Python rules use the docstring)
 
     @property
     def doc(self) -> str:
-        return inspect.cleandoc(self.check.__doc__ or self.summary)
+        return inspect.cleandoc(self.text or self.check.__doc__ or self.summary)
 
     @property
     def rationale(self) -> str:
@@ -82,12 +83,13 @@ class ConfigContext:
         return Finding(self.rule.code, self.rule.name, severity or self.rule.severity, message, span, fix,
                        self.system if self.arch_specific else None)
 
-    def cannot_verify(self, resolution: Resolution, requirement: str) -> Finding | None:
+    def cannot_verify(self, resolution: Resolution, requirement: str,
+                      authority: str = "the SPEC") -> Finding | None:
         """The lower-severity finding for a value the linter cannot know."""
         option = format_option(resolution.option)
         reason = resolution.uncertain or f"its value {value_text(resolution.value)} cannot be known statically"
         span = _uncertain_span(resolution)
-        return self.finding(span, f"cannot verify {option}{self.on}: {reason}; the SPEC requires {requirement}",
+        return self.finding(span, f"cannot verify {option}{self.on}: {reason}; {authority} requires {requirement}",
                             severity=Severity.INFO)
 
 
@@ -272,7 +274,7 @@ def _statement_end(data: bytes, start: int) -> int | None:
 
 def expect_value(ctx: ConfigContext, option: str, expected: Any, why: str, *,
                  siblings: Iterable[str] = (), max_priority: int | None = None,
-                 shown: str | None = None) -> Iterator[Finding]:
+                 shown: str | None = None, authority: str = "the SPEC") -> Iterator[Finding]:
     """The common check: `option` must be `expected` on the effective configuration.
 
     Reports a missing option at its anchor, a wrong value at the winning
@@ -288,12 +290,12 @@ def expect_value(ctx: ConfigContext, option: str, expected: Any, why: str, *,
         fix = None
         if shown is None:
             fix = insert_binding_fix(ctx.config, anchor, option, expected, forced=max_priority is not None)
-        found = ctx.finding(anchor, f"{name} is not set{ctx.on} but the SPEC requires {want}: {why}", fix)
+        found = ctx.finding(anchor, f"{name} is not set{ctx.on} but {authority} requires {want}: {why}", fix)
         if found:
             yield found
         return
     if not resolution.known:
-        found = ctx.cannot_verify(resolution, want)
+        found = ctx.cannot_verify(resolution, want, authority)
         if found:
             yield found
         return
@@ -302,7 +304,7 @@ def expect_value(ctx: ConfigContext, option: str, expected: Any, why: str, *,
         fix = replace_value_fix(winner, expected) if shown is None else None
         found = ctx.finding(winner.span if winner else None,
                             f"{name} is {value_text(resolution.value)} ({where(winner)}){ctx.on} "
-                            f"but the SPEC requires {want}: {why}", fix)
+                            f"but {authority} requires {want}: {why}", fix)
         if found:
             yield found
         return
@@ -310,7 +312,7 @@ def expect_value(ctx: ConfigContext, option: str, expected: Any, why: str, *,
         winner = resolution.winner
         found = ctx.finding(winner.span if winner else None,
                             f"{name} is {want} ({where(winner)}){ctx.on} but with priority {resolution.priority}, "
-                            f"which does not beat another module's plain definition; the SPEC requires "
+                            f"which does not beat another module's plain definition; {authority} requires "
                             f"lib.mkForce: {why}", force_fix(winner))
         if found:
             yield found

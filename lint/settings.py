@@ -117,6 +117,8 @@ def load_settings(path: str | None, known_codes: set[str], packs: set[str]) -> S
             settings.policy = value
         else:
             raise SettingsError(f"{where}: unknown setting (known: {', '.join(sorted([*_LISTS, 'severity', 'per-file-ignores', 'invariant']))})")
+    known_codes = known_codes | {t["code"] for t in settings.policy if isinstance(t.get("code"), str)}
+    packs = packs | {"policy"}
     for key in ("select", "extend_select", "ignore"):
         for code in getattr(settings, key):
             check_code(code, known_codes, packs, f"{path}: {key.replace('_', '-')}")

@@ -4,7 +4,6 @@ on the corrected module, whatever equivalent form it is written in."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

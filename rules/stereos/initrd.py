@@ -1,4 +1,4 @@
-"""ST105 initrd-systemd, ST106 initrd-modules."""
+"""ST106 initrd-modules (ST105 is declared in initrd_systemd.toml)."""
 from stereos_lint.findings import Edit, Fix
 from stereos_lint import values as v
 from stereos_lint.rule import (ConfigContext, expect_value, force_fix, insert_binding_fix, nix_literal,
@@ -7,7 +7,6 @@ from stereos_lint.source import Span
 
 from .console_params import place
 
-WHY_SYSTEMD = "a parallel systemd stage 1 instead of the sequential scripted one"
 WHY_MODULES = "a small initrd that probes no absent hardware"
 WHY_VSOCK = ("the vsock transport must be loaded before stereosd starts, or stereosd falls back to TCP "
              "(udev does not load it: the virtio-socket device has no modalias for the transport)")
@@ -23,23 +22,6 @@ SPEC_MODULES = [
 ]
 FORCE = 50
 SIBLINGS = [AVAILABLE, INITRD_LOADED, LOADED, "boot.initrd.systemd.enable"]
-
-
-@rule("ST105", "initrd-systemd", severity="error", fixable=True,
-      summary="boot.initrd.systemd.enable = true")
-def check_systemd_initrd(ctx: ConfigContext):
-    """The systemd-based initrd starts stage 1 in parallel instead of running
-    NixOS's sequential bash script; it saves up to two seconds of boot.
-
-    Bad:
-
-        boot.initrd.systemd.enable = false;
-
-    Good:
-
-        boot.initrd.systemd.enable = true;
-    """
-    yield from expect_value(ctx, "boot.initrd.systemd.enable", True, WHY_SYSTEMD, siblings=SIBLINGS)
 
 
 @rule("ST106", "initrd-modules", severity="error", fixable=True,

@@ -1,40 +1,19 @@
-"""ST110 networkd, ST111 networkd-ethernet-dhcp, ST112 no-wait-online."""
+"""ST111 networkd-ethernet-dhcp (ST110 and ST112 are declared in networkd.toml and no_wait_online.toml)."""
 from fnmatch import fnmatchcase
 
 from stereos_lint.config import format_option
-from stereos_lint.rule import (ConfigContext, expect_value, insert_binding_fix, nix_literal, replace_value_fix,
+from stereos_lint.rule import (ConfigContext, insert_binding_fix, nix_literal, replace_value_fix,
                                rule, where)
 
 WHY_NETWORKD = "systemd-networkd instead of scripted ifup"
 WHY_UNIT = ("with networkd on and global DHCP off, networkd ignores every interface that no unit matches: "
             "no IP, no SSH, no stereosd TCP, no egress")
-WHY_WAIT = "the SLIRP/vmnet link comes up asynchronously, and boot must not stall on it"
 
 NETWORKS = "systemd.network.networks"
 NETWORKING = ["networking.useNetworkd", "networking.useDHCP"]
 DHCP_ON = ("yes", "ipv4")                # networkd also reads a boolean true as "yes"
 ETHERNET_NAMES = ("eth0", "enp0s1", "ens3", "eno1", "enX0", "enx525400123456")
 NEW_UNIT = "10-ethernet"
-
-
-@rule("ST110", "networkd", severity="error", fixable=True,
-      summary="networking.useNetworkd = true and networking.useDHCP = false")
-def check_networkd(ctx: ConfigContext):
-    """stereOS brings its network up with systemd-networkd, in parallel with the
-    rest of boot, instead of NixOS's scripted ifup units; global DHCP is off
-    because an explicit `.network` unit does it (ST111).
-
-    Bad:
-
-        networking.useNetworkd = false;
-
-    Good:
-
-        networking.useNetworkd = true;
-        networking.useDHCP = false;
-    """
-    yield from expect_value(ctx, "networking.useNetworkd", True, WHY_NETWORKD, siblings=NETWORKING)
-    yield from expect_value(ctx, "networking.useDHCP", False, WHY_NETWORKD, siblings=NETWORKING)
 
 
 @rule("ST111", "networkd-ethernet-dhcp", severity="error", fixable=True,
@@ -102,26 +81,6 @@ def check_ethernet_dhcp(ctx: ConfigContext):
     yield ctx.finding(ctx.config.anchor(f"{first.prefix}.matchConfig", [f"{first.prefix}.networkConfig"]),
                       f"no {NETWORKS} unit matches ethernet and enables DHCP{ctx.on} (units: "
                       f"{', '.join(names)}) but the SPEC requires one that does: {WHY_UNIT}")
-
-
-@rule("ST112", "no-wait-online", severity="error", fixable=True,
-      summary="systemd-networkd-wait-online is disabled, forced with lib.mkForce")
-def check_wait_online(ctx: ConfigContext):
-    """The host's SLIRP/vmnet link comes up asynchronously; boot must not wait for
-    every interface to be online before reaching multi-user.target.  NixOS
-    enables systemd-networkd-wait-online with networkd, so the disable must be
-    forced (`lib.mkForce`).
-
-    Bad:
-
-        systemd.services.systemd-networkd-wait-online.enable = lib.mkForce true;
-
-    Good:
-
-        systemd.services.systemd-networkd-wait-online.enable = lib.mkForce false;
-    """
-    yield from expect_value(ctx, "systemd.services.systemd-networkd-wait-online.enable", False, WHY_WAIT,
-                            siblings=NETWORKING, max_priority=50)
 
 
 class _Unit:
