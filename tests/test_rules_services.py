@@ -10,7 +10,7 @@ from lintutil import FIXTURES, code_lines, lint, write_tree
 from stereos_lint.findings import Severity
 from stereos_lint.fixes import fixed_files
 from stereos_lint.project import Project
-from stereos_lint.rules.stereos.timespan import TimeSpanError, format_usec, parse_timespan
+from stereos_lint.timespan import TimeSpanError, format_usec, parse_timespan
 
 RULES = FIXTURES / "rules"
 DRIFTED = FIXTURES / "stereos" / "drifted" / "boot.nix"
