@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Iterable
 
 from stereos_lint.engine import load_rules, run
 from stereos_lint.findings import Finding
+from stereos_lint.fixes import fixed_files
 from stereos_lint.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,3 +47,22 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
 
 def code_lines(findings: Iterable[Finding]) -> set[tuple[str, int]]:
     return {(f.code, f.span.line) for f in findings}
+
+
+def places(findings: Iterable[Finding]) -> set[tuple[str, str, int, str]]:
+    """(code, file name, line, severity) of each finding."""
+    return {(f.code, os.path.basename(f.path), f.span.line, f.severity.value) for f in findings}
+
+
+def lint_after_fixes(tmp_path: Path, source: Path, code: str) -> tuple[list[Finding], dict[str, str]]:
+    """Copy a fixture (file or folder) to tmp_path, apply `code`'s fixes, lint again."""
+    target = tmp_path / source.name
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        shutil.copy(source, target)
+    changed = fixed_files(lint(target, select=[code]))
+    for path, (_, new) in changed.items():
+        Path(path).write_bytes(new)
+    texts = {os.path.basename(p): Path(p).read_text() for p in changed}
+    return lint(target, select=[code]), texts

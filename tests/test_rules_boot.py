@@ -2,39 +2,16 @@
 from __future__ import annotations
 
 import itertools
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 
-from lintutil import FIXTURES, code_lines, lint, write_tree
+from lintutil import FIXTURES, code_lines, lint, lint_after_fixes, places, write_tree
 
-from stereos_lint.fixes import fixed_files
 
 RULES = FIXTURES / "rules"
 DRIFTED = FIXTURES / "stereos" / "drifted" / "boot.nix"
 CLEAN = FIXTURES / "stereos" / "clean" / "boot.nix"
 CODES = ["ST101", "ST102", "ST103", "ST104", "ST105", "ST106", "ST107"]
-
-
-def places(findings) -> set[tuple[str, str, int, str]]:
-    """(code, file name, line, severity) of each finding."""
-    return {(f.code, os.path.basename(f.path), f.span.line, f.severity.value) for f in findings}
-
-
-def lint_after_fixes(tmp_path: Path, source: Path, code: str) -> tuple[list, dict[str, str]]:
-    """Copy a fixture (file or folder) to tmp_path, apply `code`'s fixes, lint again."""
-    target = tmp_path / source.name
-    if source.is_dir():
-        shutil.copytree(source, target)
-    else:
-        shutil.copy(source, target)
-    changed = fixed_files(lint(target, select=[code]))
-    for path, (_, new) in changed.items():
-        Path(path).write_bytes(new)
-    texts = {os.path.basename(p): Path(p).read_text() for p in changed}
-    return lint(target, select=[code]), texts
 
 
 # --- the SPEC's drifted and corrected module --------------------------------------------------
