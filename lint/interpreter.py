@@ -158,15 +158,7 @@ class Interpreter:
                     pieces = [self.coerce_to_string(value, self.span(source, child))]
                 for piece in pieces:
                     parts.append(("interp", piece) if raw else piece)
-        if not raw:
-            merged: list = []
-            for part in parts:
-                if isinstance(part, str) and merged and isinstance(merged[-1], str):
-                    merged[-1] += part
-                else:
-                    merged.append(part)
-            return merged
-        return parts
+        return parts if raw else _join_text(parts)
 
     def coerce_to_string(self, value: v.Value, span: Span) -> str | v.Unknown:
         if isinstance(value, v.Str):
@@ -594,10 +586,18 @@ def strip_indentation(pieces: list[tuple[str, Any]]) -> list:
                 continue
             to_strip = 0
             out.append(content)
-    merged: list = []
-    for part in out:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        elif part != "":
-            merged.append(part)
-    return merged
+    return _join_text(out)
+
+
+def _join_text(parts: list) -> list:
+    """Adjacent text pieces joined into one; empty ones dropped; Unknowns kept in place."""
+    joined: list = []
+    for part in parts:
+        if isinstance(part, str):
+            if not part:
+                continue
+            if joined and isinstance(joined[-1], str):
+                joined[-1] += part
+                continue
+        joined.append(part)
+    return joined
