@@ -5,7 +5,9 @@ tree-sitter-nix 0.1.0 rejects a trailing comma in a function's formals
 place in valid Nix where a `,` outside strings and comments is followed (past
 whitespace and comments) by `}`, so when a parse fails we blank those commas
 with a space -- same length, so every byte offset stays exact -- and parse
-again.  Only errors that remain are syntax errors.
+again.  A blank the new tree does not put right after a formal (`{ , }`,
+`{ a = 1;, }`, `{ a, ..., }`) is put back, so invalid Nix stays invalid.
+Only errors that remain are syntax errors.
 """
 from __future__ import annotations
 
@@ -98,15 +100,20 @@ def first_error(tree: tree_sitter.Tree, source: SourceFile) -> tuple[Span, str]:
     if best.is_missing:
         message = f"syntax error: missing {best.type!r}"
         return Span(source, best.start_byte, best.end_byte), message
-    if best.end_byte >= _code_end(tree.root_node) and best.child_count > 1:
-        # Recovery swallowed everything up to the end: the input stopped early.
+    first_leaf = best
+    while first_leaf.child_count:
+        first_leaf = first_leaf.children[0]
+    if (
+        best.end_byte >= _code_end(tree.root_node)
+        and best.child_count > 1
+        and first_leaf.type not in (";", "}", ")", "]")
+    ):
+        # Recovery swallowed everything up to the end, from an opening (not a
+        # stray closing) token: the input stopped early.
         at = len(source.data.rstrip())
         return Span(source, at, at), "syntax error: unexpected end of file"
     end = best.end_byte
     # Underline the first offending token, not a whole recovered region.
-    first_leaf = best
-    while first_leaf.child_count:
-        first_leaf = first_leaf.children[0]
     if first_leaf.end_byte > best.start_byte:
         end = first_leaf.end_byte
     snippet = source.text(best.start_byte, end).split("\n")[0][:40]

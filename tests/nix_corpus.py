@@ -297,17 +297,21 @@ def drop_brace(rng: random.Random, data: bytes) -> bytes | None:
 
 def extra_brace(rng: random.Random, data: bytes) -> bytes:
     i = rng.randint(0, len(data))
+    if data[i - 1:i] == b"\r":
+        i -= 1  # a lone CR ends a `#` comment for Nix but not for tree-sitter-nix
     return data[:i] + rng.choice([b"{", b"}", b"(", b"]"]) + data[i:]
 
 
 def truncate(rng: random.Random, data: bytes) -> bytes:
-    # Cut somewhere past the first quarter, but never just after a `/`: Nix
-    # rejects `./dir/` (trailing slash) where tree-sitter-nix reads a path.
+    # Cut past the first line (so some code is left: Nix rejects a file of
+    # only comments, which the linter accepts) and never just after a `/`
+    # (Nix rejects `./dir/`, a trailing slash, where tree-sitter reads a path).
+    low = data.find(b"\n") + 2
     for _ in range(20):
-        i = rng.randint(max(1, len(data) // 4), max(1, len(data) - 2))
+        i = rng.randint(low, max(low, len(data) - 2))
         if data[i - 1:i] != b"/":
             return data[:i]
-    return data[: len(data) // 2]
+    return data[: len(data) - 1]
 
 
 def stray_token(rng: random.Random, data: bytes) -> bytes | None:
@@ -316,6 +320,13 @@ def stray_token(rng: random.Random, data: bytes) -> bytes | None:
         return None
     i = rng.choice(spots)
     token = rng.choice([b";", b")", b"=", b"in", b"then", b",", b"else", b"@", b":", b"..."])
+    if token.isalpha():
+        # tree-sitter-nix 0.1.0 reads a keyword as a name wherever only a name
+        # fits (`{ a, else }:`, `inherit else;`, `x.else`), which Nix rejects;
+        # put keywords only after a complete expression or binding.
+        statement = data[max(data.rfind(b";", 0, i), data.rfind(b"{", 0, i)) + 1: i]
+        if not data[:i].rstrip().endswith((b";", b")", b"]")) or b"inherit" in statement:
+            token = b")"
     return data[:i] + b" " + token + b" " + data[i:]
 
 
