@@ -279,8 +279,8 @@ class Interpreter:
             if attr.type == "comment":
                 continue
             name = self.attr_name(attr, outer, source)
-            if name is None:
-                continue
+            if not name:
+                continue  # a dynamic name, or the empty `inherit;`
             span = self.span(source, attr)
             if from_value is not None:
                 value: v.Lazy = v.Thunk(_selector(self, from_value, name, span))

@@ -50,9 +50,13 @@ def parse_source(source: SourceFile) -> ParsedFile:
             kept = [at for at in commas if _after_formal(tree, at)]
             if len(kept) != len(commas):
                 tree = _parser().parse(_blank(source.data, kept))
-    if tree.root_node.has_error:
+    if tree.root_node.has_error and _earliest_error(tree.root_node) is not None:
         span, message = first_error(tree, source)
         return ParsedFile(source, tree, span, message)
+    if all(child.type == "comment" for child in tree.root_node.children):
+        # Like Nix: a file needs an expression (an empty or comment-only file is refused).
+        at = len(source.data)
+        return ParsedFile(source, tree, Span(source, at, at), "syntax error: unexpected end of file")
     return ParsedFile(source, tree, None)
 
 
@@ -129,6 +133,8 @@ def _earliest_error(root: tree_sitter.Node) -> tree_sitter.Node | None:
         node = stack.pop()
         if not node.has_error:
             continue
+        if node.is_missing and _is_empty_inherit(node):
+            continue  # `inherit;` is valid Nix that tree-sitter-nix 0.1.0 marks as a missing name
         if node.is_error or node.is_missing:
             if best is None or node.start_byte < best.start_byte:
                 best = node
@@ -137,6 +143,11 @@ def _earliest_error(root: tree_sitter.Node) -> tree_sitter.Node | None:
         # Visit children; an ERROR node may hold an earlier nested error.
         stack.extend(node.children)
     return best
+
+
+def _is_empty_inherit(node: tree_sitter.Node) -> bool:
+    parent = node.parent
+    return parent is not None and parent.type == "inherited_attrs" and parent.named_child_count == 1
 
 
 def _code_end(root: tree_sitter.Node) -> int:

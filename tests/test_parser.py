@@ -133,12 +133,17 @@ def test_a_comma_before_a_brace_outside_formals_stays_an_error(text, column):
 
 
 @pytest.mark.parametrize("text", [b"", b"\n", b"  \r\n\t", b"# just a comment\n", b"/* only */"])
-def test_empty_file_is_valid(text):
-    # Nix itself rejects a file with no expression ("unexpected end of file");
-    # the linter accepts one, and the differential test pins the difference.
+def test_a_file_without_an_expression_is_an_error_as_in_nix(text):
+    # Nix rejects a file with no expression: "syntax error, unexpected end of file".
     parsed = parse(text)
-    assert parsed.error is None
-    assert parsed.tree is not None
+    assert parsed.error is not None
+    assert parsed.error_message == "syntax error: unexpected end of file"
+    assert parsed.error.start == len(text)
+
+
+@pytest.mark.parametrize("text", [b"{ inherit; }", b"let inherit (x); in 1", b"{ a = 1; inherit /* none */ ; }"])
+def test_an_empty_inherit_is_valid_nix(text):
+    assert parse(text).error is None
 
 
 @pytest.mark.parametrize(
