@@ -8,7 +8,7 @@ from typing import Any
 from . import values as v
 from .config import Resolution, format_option, parse_option
 from .definitions import Definition
-from .project import Project
+from .project import Project, ReadProblem
 from .rule import nix_literal
 
 
@@ -33,12 +33,27 @@ def records(project: Project, option: str) -> list[dict]:
     """One record per root, or per root and system where the value differs by system."""
     out: list[dict] = []
     for root in project.roots:
+        problem = _unreadable(project, root)
+        if problem:
+            out.append({"root": root, "option": format_option(parse_option(option)), "system": None,
+                        "defined": False, "error": problem})
+            continue
         per_system = [(s, project.config(root, s).resolve(option)) for s in project.systems_for(root)]
         rendered = [(s, _record(root, option, s, r)) for s, r in per_system]
         if len(rendered) > 1 and all(_same(rendered[0][1], r) for _, r in rendered[1:]):
             rendered = [(None, _record(root, option, None, per_system[0][1]))]
         out.extend(record for _, record in rendered)
     return out
+
+
+def _unreadable(project: Project, root: str) -> str | None:
+    """Why a root cannot be evaluated at all (it does not parse or cannot be read), if so."""
+    parsed = project.parsed(root)
+    if isinstance(parsed, ReadProblem):
+        return f"cannot read the file: {parsed.message}"
+    if parsed.error is not None:
+        return f"the file does not parse ({parsed.error}: {parsed.error_message})"
+    return None
 
 
 def _same(a: dict, b: dict) -> bool:
@@ -83,6 +98,10 @@ def render_text(records_: list[dict]) -> str:
     for record in records_:
         system = f" ({record['system']})" if record.get("system") else ""
         lines.append(f"{record['root']}{system}:")
+        if record.get("error"):
+            lines.append(f"  cannot evaluate {record['option']}: {record['error']}")
+            lines.append("")
+            continue
         if not record.get("defined") and not record.get("definitions"):
             lines.append(f"  {record['option']} is not defined by any module")
             lines.append("")

@@ -144,3 +144,10 @@ def test_console_script_runs_as_a_subprocess():
     assert completed.returncode == 1
     assert "ST120 [firewall-disabled]" in completed.stdout
     assert completed.stdout.strip().splitlines()[-1].startswith("Found ")
+
+
+def test_eval_says_when_a_root_does_not_parse(tmp_path):
+    tree = write_tree(tmp_path, {"broken.nix": "{ a = ;\n"})
+    [record] = json.loads(invoke("eval", "a", tree, "--json").output)
+    assert record["defined"] is False and "does not parse" in record["error"]
+    assert "cannot evaluate a: the file does not parse" in invoke("eval", "a", tree).output
