@@ -126,3 +126,17 @@ def test_baseline_keeps_moved_findings_suppressed_and_reports_new_ones(tmp_path)
 def test_bad_baseline_is_a_usage_error(tmp_path):
     write_tree(tmp_path, {"m.nix": FIREWALL_ON, "bad.json": "{}"})
     assert invoke("--baseline", tmp_path / "bad.json", tmp_path / "m.nix").exit_code == 2
+
+
+def test_configured_roots_decide_which_modules_are_judged_together(tmp_path):
+    # Without roots, base.nix and vm.nix are separate roots and base.nix's plain `true`
+    # is a finding of its own; with vm.nix as the only root, vm.nix's mkForce decides.
+    write_tree(tmp_path, {
+        "base.nix": "{ networking.firewall.enable = true; }\n",
+        "vm.nix": "{ lib, ... }: { networking.firewall.enable = lib.mkForce false; }\n",
+        "host.nix": "{ imports = [ ./base.nix ./vm.nix ]; }\n",
+    })
+    assert codes(invoke("--select", "ST120", "--format", "json", tmp_path / "base.nix", tmp_path / "vm.nix")) == [
+        ("ST120", 1)]
+    (tmp_path / ".stereos-lint.toml").write_text('roots = ["host.nix"]\n')
+    assert codes(invoke("--select", "ST120", "--format", "json", tmp_path)) == []
