@@ -14,9 +14,9 @@ import click
 
 from . import __version__
 from .discover import PathError, discover
-from .engine import load_rules, run
+from .engine import load_rules
 from .explain_value import records, render_text
-from . import baseline, policy
+from . import baseline, parallel, policy
 from .findings import Severity
 from .fixes import fixed_files, unified_diff
 from .project import DEFAULT_SYSTEMS, Project
@@ -111,8 +111,10 @@ def _files(paths: tuple[str, ...], settings: Settings | None = None) -> list[str
               help="Report only findings that are not recorded in this baseline.")
 @click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False),
               help="Record the current findings as the baseline and exit 0.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Lint large trees in N processes (0: one per core); the findings are the same.")
 def check(paths, output_format, select, extend_select, ignore, config_file, show_settings, systems, roots,
-          context, exit_zero, fix, show_diff, baseline_file, write_baseline_file) -> None:
+          context, exit_zero, fix, show_diff, baseline_file, write_baseline_file, jobs) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
     try:
         settings = _settings(config_file, paths)
@@ -130,8 +132,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, show
     chosen_roots = list(roots) or [os.path.join(settings.base_dir, r) for r in settings.roots] or None
 
     def lint():
-        project = Project(files + context_files, chosen_systems, chosen_roots)
-        found = run(project, rules, settings)
+        found = parallel.lint(files + context_files, chosen_systems, chosen_roots, rules, settings, jobs)
         return [f for f in found if f.path in reported] if context_files else found
 
     findings = lint()

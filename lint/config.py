@@ -10,6 +10,7 @@ answer.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -49,10 +50,11 @@ def parse_option(option: str | Iterable[str]) -> OptionPath:
     return tuple(parts)
 
 
-def format_option(path: OptionPath) -> str:
-    import re
+_BARE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*")
 
-    return ".".join(p if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_'-]*", p) else f'"{p}"' for p in path)
+
+def format_option(path: OptionPath) -> str:
+    return ".".join(p if _BARE_NAME.fullmatch(p) else f'"{p}"' for p in path)
 
 
 @dataclass
@@ -123,6 +125,8 @@ class EffectiveConfig:
         for definition in definitions:
             self._by_option.setdefault(definition.option, []).append(definition)
         self._cache: dict[OptionPath, Resolution] = {}
+        self._module_order: dict[str, int] | None = None
+        self._under: dict[OptionPath, list[OptionPath]] | None = None
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -141,10 +145,19 @@ class EffectiveConfig:
         path = parse_option(prefix)
         depth = len(path)
         seen: dict[str, None] = {}
-        for option in self._by_option:
-            if len(option) > depth and option[:depth] == path:
-                seen.setdefault(option[depth], None)
+        for option in self._options_under(path):
+            seen.setdefault(option[depth], None)
         return list(seen)
+
+    def _options_under(self, path: OptionPath) -> list[OptionPath]:
+        """The defined options strictly below `path`, in definition order (an index built once:
+        rules ask for many options that are not defined, each of which would scan them all)."""
+        if self._under is None:
+            self._under = {}
+            for option in self._by_option:
+                for length in range(len(option)):
+                    self._under.setdefault(option[:length], []).append(option)
+        return self._under.get(path, [])
 
     def is_defined(self, option: str | Iterable[str]) -> bool:
         return self.resolve(option).defined
@@ -178,7 +191,9 @@ class EffectiveConfig:
         return None
 
     def _source_rank(self, span: Span) -> tuple[int, int]:
-        order = {m.path: i for i, m in enumerate(self.modules)}
+        order = self._module_order
+        if order is None:  # built once: anchor() ranks many spans per call
+            order = self._module_order = {m.path: i for i, m in enumerate(self.modules)}
         return order.get(span.path, len(order)), span.start
 
     # -- merging ---------------------------------------------------------------------------
@@ -187,8 +202,7 @@ class EffectiveConfig:
         exact = self._by_option.get(path, [])
         shadow = self._unknown_prefix_definition(path)
         if not exact:
-            deeper = [d for o, defs in self._by_option.items() if len(o) > len(path) and o[:len(path)] == path
-                      for d in defs]
+            deeper = [d for o in self._options_under(path) for d in self._by_option[o]]
             if deeper:
                 return self._resolve_set(path, deeper, shadow)
             if shadow is not None:

@@ -6,6 +6,8 @@ other file down with it.
 """
 from __future__ import annotations
 
+import functools
+import gc
 import importlib
 import os
 import pkgutil
@@ -46,6 +48,24 @@ def load_rules() -> dict[str, Rule]:
     return REGISTRY
 
 
+def _without_collections(function):
+    """Pause the cyclic garbage collector while `function` runs.  A run builds a large,
+    long-lived object graph (trees, modules, thunks, configurations) and drops almost
+    nothing cyclic before it ends, so the collector's repeated passes over it only cost
+    time (a third of a run on large trees); what becomes garbage is collected after."""
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+    return paused
+
+
+@_without_collections
 def run(project: Project, rules: Iterable[Rule], settings: Settings | None = None) -> list[Finding]:
     """Every finding of `rules` on `project`, after per-file ignores, severity overrides
     and suppression comments; sorted by file and position."""
@@ -77,8 +97,8 @@ def _raw_findings(project: Project, rules: list[Rule]) -> list[Finding]:
 
     def add(found: Iterable[Finding | None]) -> None:
         for finding in found:
-            if finding is not None and finding.identity not in findings:
-                findings[finding.identity] = finding
+            if finding is not None:
+                findings.setdefault(finding.identity, finding)
 
     configs_by_file: dict[str, list] = {}
     if config_rules or file_rules:

@@ -592,12 +592,16 @@ def strip_indentation(pieces: list[tuple[str, Any]]) -> list:
 def _join_text(parts: list) -> list:
     """Adjacent text pieces joined into one; empty ones dropped; Unknowns kept in place."""
     joined: list = []
+    texts: list[str] = []  # the current run of text, joined once (`+=` would be quadratic)
     for part in parts:
         if isinstance(part, str):
-            if not part:
-                continue
-            if joined and isinstance(joined[-1], str):
-                joined[-1] += part
-                continue
+            if part:
+                texts.append(part)
+            continue
+        if texts:
+            joined.append("".join(texts))
+            texts = []
         joined.append(part)
+    if texts:
+        joined.append("".join(texts))
     return joined

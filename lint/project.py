@@ -40,6 +40,7 @@ class Project:
         self._modules: dict[tuple[str, str], Module] = {}
         self._interpreters: dict[str, Interpreter] = {}
         self._configs: dict[tuple[str, str], EffectiveConfig] = {}
+        self._closures: dict[tuple[str, str], list[Module]] = {}
         self._requested_roots = [os.path.normpath(r) for r in roots] if roots else None
         self._roots: list[str] | None = None
 
@@ -74,6 +75,13 @@ class Project:
 
     def closure(self, root: str, system: str) -> list[Module]:
         """The modules of `root` in NixOS order: breadth-first over imports, each once."""
+        # Asked several times per root (roots, systems, config, files); modules are cached,
+        # so the answer cannot change: compute it once.
+        if (root, system) not in self._closures:
+            self._closures[(root, system)] = self._collect(root, system)
+        return list(self._closures[(root, system)])
+
+    def _collect(self, root: str, system: str) -> list[Module]:
         ordered: list[Module] = []
         seen: set[str] = set()
         queue: deque[Module] = deque([self.module(root, system)])

@@ -7,6 +7,7 @@ file.  Rules ask the evaluator for values; they never walk syntax for values.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import re
@@ -246,26 +247,36 @@ def _next_line_indent(data: bytes, start: int) -> bytes | None:
     return line[: len(line) - len(stripped)]
 
 
+_CODE_SPECIAL = re.compile(rb'["{}\[\]();]')
+_STRING_SPECIAL = re.compile(rb'[\\"]')
+
+
+@functools.lru_cache(maxsize=64)
 def _statement_end(data: bytes, start: int) -> int | None:
-    """The offset after the line that ends the binding starting at `start` (its `;` line)."""
+    """The offset after the line that ends the binding starting at `start` (its `;` line).
+    Cached: every rule that offers an insertion at the same anchor asks the same question."""
     depth = 0
     i = start
     in_string = False
     while i < len(data):
-        c = data[i:i + 1]
+        # Jump to the next byte that matters (a long list or string is crossed in C).
+        match = (_STRING_SPECIAL if in_string else _CODE_SPECIAL).search(data, i)
+        if match is None:
+            return None
+        i = match.start()
+        c = data[i]
         if in_string:
-            if c == b"\\":
+            if c == 0x5C:  # backslash
                 i += 2
                 continue
-            if c == b'"':
-                in_string = False
-        elif c == b'"':
+            in_string = False  # the closing '"'
+        elif c == 0x22:  # '"'
             in_string = True
         elif c in b"{[(":
             depth += 1
         elif c in b"}])":
             depth -= 1
-        elif c == b";" and depth == 0:
+        elif depth == 0:  # ';'
             newline = data.find(b"\n", i)
             return len(data) if newline == -1 else newline + 1
         i += 1

@@ -51,6 +51,8 @@ class Settings:
 
     def ignored_for(self, path: str) -> list[str]:
         """Codes ignored in `path` by per-file-ignores (globs relative to the config file)."""
+        if not self.per_file_ignores:
+            return []  # the common case, asked once per finding: skip the path arithmetic
         relative = os.path.relpath(os.path.abspath(path), os.path.abspath(self.base_dir))
         codes: list[str] = []
         for pattern, ignored in self.per_file_ignores.items():

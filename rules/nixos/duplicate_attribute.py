@@ -27,48 +27,43 @@ def check(ctx: FileContext):
     if root is None or ctx.parsed.error is not None:
         return
     source = ctx.parsed.source
+    # A literal set nested in a scanned set (`a = { … };`) is scanned again on its own, which
+    # reports its duplicates under their shorter names.  If the enclosing scan reported
+    # nothing inside it, its own scan cannot report anything (whatever it would report at X
+    # because of Y, the enclosing scan reports at X or at Y, both inside it), so it is
+    # skipped: deep nesting stays linear instead of cubic, with the same findings.
+    quiet: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
         node = stack.pop()
-        if node.type in SET_KINDS:
+        if node.type in SET_KINDS and (node.start_byte, node.end_byte) not in quiet:
             bindings = next((c for c in node.named_children if c.type == "binding_set"), None)
             if bindings is not None:
-                for span, name, first in _duplicates(bindings, source):
+                nested: list[tuple[int, int]] = []
+                found = list(_duplicates(bindings, source, nested))
+                for span, name, first in found:
                     line = first.line
                     yield ctx.finding(span, f"{name} is already defined on line {line} of this set; "
                                             "Nix refuses to evaluate a set that defines an attribute twice")
+                starts = [span.start for span, _, _ in found]
+                quiet.update(r for r in nested if not any(r[0] <= at < r[1] for at in starts))
         stack.extend(reversed(node.named_children))
 
 
-def _duplicates(bindings, source):
+def _duplicates(bindings, source, nested: list[tuple[int, int]]):
     """Yield (span, dotted name, first span) for each attribute path defined twice.
 
-    The bindings (and those of literal sets nested in them) are flattened into
-    full attribute paths in source order; a path may be extended while it is a
-    set (a dotted prefix or a literal `{ … }`), never once it is a value."""
+    The bindings (and those of literal sets nested in them, whose byte ranges are
+    appended to `nested`) are flattened into full attribute paths in source order,
+    without recursion; a path may be extended while it is a set (a dotted prefix or
+    a literal `{ … }`), never once it is a value."""
     seen: dict[tuple, tuple[str, Span]] = {}
-    for path, span, kind in _flatten(bindings, source):
-        for length in range(1, len(path)):
-            prefix = path[:length]
-            known = seen.get(prefix)
-            if known is None:
-                seen[prefix] = ("set", span)
-            elif known[0] == "leaf":
-                yield span, ".".join(prefix), known[1]
-                break
-        else:
-            known = seen.get(path)
-            if known is None:
-                seen[path] = (kind, span)
-            elif kind == "leaf" or known[0] == "leaf":
-                yield span, ".".join(path), known[1]
-
-
-def _flatten(bindings, source):
-    """(attribute path, span, "leaf" | "set") for every binding, in source order, without recursion."""
-    stack = [(iter(bindings.named_children), ())]
+    # A frame: the bindings of one set, the path of that set, and the first prefix of that
+    # path (itself included) that is a leaf, as (length, entry) -- fixed once the set's own
+    # binding was checked, so a binding inside checks only the names it adds.
+    stack = [(iter(bindings.named_children), (), None)]
     while stack:
-        children, prefix = stack[-1]
+        children, prefix, block = stack[-1]
         binding = next(children, None)
         if binding is None:
             stack.pop()
@@ -78,7 +73,10 @@ def _flatten(bindings, source):
             for attr in attrs.named_children if attrs is not None else ():
                 if attr.type == "identifier":
                     name = source.text(attr.start_byte, attr.end_byte)
-                    yield prefix + (name,), Span(source, attr.start_byte, attr.end_byte), "leaf"
+                    span = Span(source, attr.start_byte, attr.end_byte)
+                    report, _ = _check(seen, prefix + (name,), span, "leaf", len(prefix), block)
+                    if report is not None:
+                        yield report
             continue
         if binding.type != "binding":
             continue
@@ -89,13 +87,37 @@ def _flatten(bindings, source):
             continue  # a dynamic name cannot be compared statically
         span = Span(source, attrpath.start_byte, attrpath.end_byte)
         path = prefix + names
-        if value is not None and value.type == "attrset_expression":
-            yield path, span, "set"
+        is_set = value is not None and value.type == "attrset_expression"
+        report, inner_block = _check(seen, path, span, "set" if is_set else "leaf", len(prefix), block)
+        if report is not None:
+            yield report
+        if is_set:
+            nested.append((value.start_byte, value.end_byte))
             inner = next((c for c in value.named_children if c.type == "binding_set"), None)
             if inner is not None:
-                stack.append((iter(inner.named_children), path))
-        else:
-            yield path, span, "leaf"
+                stack.append((iter(inner.named_children), path, inner_block))
+
+
+def _check(seen: dict, path: tuple, span: Span, kind: str, known_length: int, block):
+    """Record `path` and return (the report for it or None, the first leaf among its prefixes
+    and itself).  Every prefix of `path` up to `known_length` was recorded by the enclosing
+    set's binding, whose first leaf among them is `block`."""
+    if block is not None:
+        length, entry = block
+        return (span, ".".join(path[:length]), entry[1]), block
+    for length in range(known_length + 1, len(path)):
+        prefix = path[:length]
+        known = seen.get(prefix)
+        if known is None:
+            seen[prefix] = ("set", span)
+        elif known[0] == "leaf":
+            return (span, ".".join(prefix), known[1]), (length, known)
+    known = seen.get(path)
+    if known is None:
+        seen[path] = (kind, span)
+        return None, None
+    report = (span, ".".join(path), known[1]) if kind == "leaf" or known[0] == "leaf" else None
+    return report, ((len(path), known) if known[0] == "leaf" else None)
 
 
 def _static_names(attrpath, source) -> tuple[str, ...] | None:
