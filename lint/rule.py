@@ -7,7 +7,6 @@ file.  Rules ask the evaluator for values; they never walk syntax for values.
 """
 from __future__ import annotations
 
-import functools
 import inspect
 import os
 import re
@@ -218,24 +217,34 @@ def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str
         inner_indent = _next_line_indent(data, first_inner) or indent + b"  "
         text = f"{inner_indent.decode()}{format_option(path[len(presence.prefix):])} = {literal};\n"
         return Fix(message, (Edit(Span(anchor.source, closing_line, closing_line), text),))
-    end = _statement_end(data, anchor.start)
-    if end is None:
+    found = _binding_at(config, anchor)
+    if found is None:
         return None
-    key_path = parse_option(anchor.text.replace(" ", ""))
-    relative_path = path[_set_depth(config, anchor, key_path):]
+    depth, binding = found
+    line_end = data.find(b"\n", binding.end)
+    line_end = len(data) if line_end == -1 else line_end
+    rest = data[binding.end:line_end].strip()
+    if rest and not rest.startswith(b"#"):
+        return None  # more code follows on the binding's line: no safe place for a new line
+    relative_path = path[depth:]
     text = f"{indent.decode()}{format_option(relative_path)} = {literal};\n"
-    return Fix(message, (Edit(Span(anchor.source, end, end), text),))
+    at = min(line_end + 1, len(data))
+    if line_end == len(data):
+        text = "\n" + text.rstrip("\n")
+    return Fix(message, (Edit(Span(anchor.source, at, at), text),))
 
 
-def _set_depth(config: EffectiveConfig, anchor: Span, key_path: tuple) -> int:
-    """How many option names lie above the set the anchor's binding is written in."""
+def _binding_at(config: EffectiveConfig, anchor: Span) -> tuple[int, Span] | None:
+    """The binding whose attribute path is `anchor`, and how many option names lie
+    above the set it is written in."""
+    key_path = parse_option(anchor.text.replace(" ", ""))
     for definition in config.definitions:
-        if definition.key_span == anchor:
-            return len(definition.option) - len(key_path)
+        if definition.key_span == anchor and definition.binding_span is not None:
+            return len(definition.option) - len(key_path), definition.binding_span
     for presence in config.presences:
-        if presence.key_span == anchor:
-            return len(presence.prefix) - len(key_path)
-    return 0
+        if presence.key_span == anchor and presence.binding_span is not None:
+            return len(presence.prefix) - len(key_path), presence.binding_span
+    return None
 
 
 def _next_line_indent(data: bytes, start: int) -> bytes | None:
@@ -245,42 +254,6 @@ def _next_line_indent(data: bytes, start: int) -> bytes | None:
     if not stripped or stripped.startswith(b"}"):
         return None
     return line[: len(line) - len(stripped)]
-
-
-_CODE_SPECIAL = re.compile(rb'["{}\[\]();]')
-_STRING_SPECIAL = re.compile(rb'[\\"]')
-
-
-@functools.lru_cache(maxsize=64)
-def _statement_end(data: bytes, start: int) -> int | None:
-    """The offset after the line that ends the binding starting at `start` (its `;` line).
-    Cached: every rule that offers an insertion at the same anchor asks the same question."""
-    depth = 0
-    i = start
-    in_string = False
-    while i < len(data):
-        # Jump to the next byte that matters (a long list or string is crossed in C).
-        match = (_STRING_SPECIAL if in_string else _CODE_SPECIAL).search(data, i)
-        if match is None:
-            return None
-        i = match.start()
-        c = data[i]
-        if in_string:
-            if c == 0x5C:  # backslash
-                i += 2
-                continue
-            in_string = False  # the closing '"'
-        elif c == 0x22:  # '"'
-            in_string = True
-        elif c in b"{[(":
-            depth += 1
-        elif c in b"}])":
-            depth -= 1
-        elif depth == 0:  # ';'
-            newline = data.find(b"\n", i)
-            return len(data) if newline == -1 else newline + 1
-        i += 1
-    return None
 
 
 def expect_value(ctx: ConfigContext, option: str, expected: Any, why: str, *,

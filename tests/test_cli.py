@@ -151,3 +151,23 @@ def test_eval_says_when_a_root_does_not_parse(tmp_path):
     [record] = json.loads(invoke("eval", "a", tree, "--json").output)
     assert record["defined"] is False and "does not parse" in record["error"]
     assert "cannot evaluate a: the file does not parse" in invoke("eval", "a", tree).output
+
+
+def test_an_inserted_binding_goes_after_the_whole_sibling_binding(tmp_path):
+    # The sibling's value is an indented string with `;` and `}` inside: the new binding
+    # must land after the sibling's own `;`, not inside its string.
+    tree = write_tree(tmp_path, {
+        ".stereos-lint.toml": 'select = ["policy"]\n[[invariant]]\ncode = "T001"\noption = "a.b"\n'
+                              'equals = true\nsiblings = ["a.c"]\n',
+        "m.nix": "{\n  a.c = ''\n    x; y = { z; };\n  ''; # keep me\n  d = 1;\n}\n",
+    })
+    assert invoke("--fix", tree).exit_code == 0
+    text = (tree / "m.nix").read_text()
+    assert text == "{\n  a.c = ''\n    x; y = { z; };\n  ''; # keep me\n  a.b = true;\n  d = 1;\n}\n"
+    assert parse_file(str(tree / "m.nix")).error is None
+
+
+def test_nested_duplicate_is_reported_once_under_its_full_name(tmp_path):
+    tree = write_tree(tmp_path, {"m.nix": "{ x = { a = { b = 1; b = 2; }; }; }\n"})
+    found = json.loads(invoke("--select", "NX001", "--format", "json", tree).output)
+    assert [(f["line"], f["column"], f["message"].split(" ")[0]) for f in found] == [(1, 22, "x.a.b")]

@@ -27,11 +27,10 @@ def check(ctx: FileContext):
     if root is None or ctx.parsed.error is not None:
         return
     source = ctx.parsed.source
-    # A literal set nested in a scanned set (`a = { … };`) is scanned again on its own, which
-    # reports its duplicates under their shorter names.  If the enclosing scan reported
-    # nothing inside it, its own scan cannot report anything (whatever it would report at X
-    # because of Y, the enclosing scan reports at X or at Y, both inside it), so it is
-    # skipped: deep nesting stays linear instead of cubic, with the same findings.
+    # A literal set nested as a binding's value (`a = { … };`) is flattened into the scan of
+    # the set around it, which reports its duplicates under their full names; it is not
+    # scanned again on its own (that would report each duplicate once per enclosing set,
+    # and make deep nesting cubic).
     quiet: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -45,8 +44,7 @@ def check(ctx: FileContext):
                     line = first.line
                     yield ctx.finding(span, f"{name} is already defined on line {line} of this set; "
                                             "Nix refuses to evaluate a set that defines an attribute twice")
-                starts = [span.start for span, _, _ in found]
-                quiet.update(r for r in nested if not any(r[0] <= at < r[1] for at in starts))
+                quiet.update(nested)
         stack.extend(reversed(node.named_children))
 
 
