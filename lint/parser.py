@@ -43,13 +43,14 @@ def parse_source(source: SourceFile) -> ParsedFile:
     if tree.root_node.has_error:
         commas = trailing_formal_commas(source.data)
         if commas:
-            tree = _parser().parse(_blank(source.data, commas))
+            tree = _reparse(tree, _blank(source.data, commas), commas)
             # The scanner cannot tell formals from other braces, so `{ , }`,
             # `{ a = 1;, }` or `{ a, ..., }` would turn valid once blanked.
             # Keep only the blanks that the new tree puts right after a formal.
             kept = [at for at in commas if _after_formal(tree, at)]
             if len(kept) != len(commas):
-                tree = _parser().parse(_blank(source.data, kept))
+                restored = [at for at in commas if at not in kept]
+                tree = _reparse(tree, _blank(source.data, kept), restored)
     if tree.root_node.has_error and _earliest_error(tree.root_node) is not None:
         span, message = first_error(tree, source)
         return ParsedFile(source, tree, span, message)
@@ -58,6 +59,19 @@ def parse_source(source: SourceFile) -> ParsedFile:
         at = len(source.data)
         return ParsedFile(source, tree, Span(source, at, at), "syntax error: unexpected end of file")
     return ParsedFile(source, tree, None)
+
+
+def _reparse(tree: tree_sitter.Tree, data: bytes, changed: list[int]) -> tree_sitter.Tree:
+    """Parse `data`, which differs from the tree's text in one byte at each of `changed`,
+    incrementally: tree-sitter reuses every subtree the edits do not touch."""
+    row, counted = 0, 0
+    for at in sorted(changed):
+        row += data.count(b"\n", counted, at)  # rows counted once, from one change to the next
+        counted = at
+        column = at - (data.rfind(b"\n", 0, at) + 1)
+        tree.edit(start_byte=at, old_end_byte=at + 1, new_end_byte=at + 1, start_point=(row, column),
+                  old_end_point=(row, column + 1), new_end_point=(row, column + 1))
+    return _parser().parse(data, tree)
 
 
 def _blank(data: bytes, offsets: list[int]) -> bytes:
