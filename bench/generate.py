@@ -237,7 +237,7 @@ class Gen:
         script = self.script("          ", self.rng.randint(2, 12), "pkgs.coreutils")
         merge_extra = ""
         if self.rng.random() < 0.5:
-            merge_extra = (f"\n    (mkIf cfg.openFirewall {{\n      networking.firewall.allowedTCPPorts = [ cfg.port ];\n    }})\n")
+            merge_extra = ("\n    (mkIf cfg.openFirewall {\n      networking.firewall.allowedTCPPorts = [ cfg.port ];\n    })\n")
         if self.rng.random() < 0.3:
             merge_extra += (f"\n    (mkIf pkgs.stdenv.hostPlatform.isAarch64 {{\n"
                             f"      boot.kernelParams = [ \"{svc}.arm=1\" ];\n    }})\n")
@@ -275,8 +275,8 @@ class Gen:
                                          "strace", "lsof", "tcpdump", "rsync", "zstd"], self.rng.randint(2, 8)))
         body += f"  environment.systemPackages = with pkgs; [ {pkgs} ];\n"
         if self.rng.random() < 0.4:
-            body += (f"  boot.kernelParams = [\n    \"console=ttyS0,115200\"\n  ]\n"
-                     f"  ++ lib.optionals pkgs.stdenv.hostPlatform.isAarch64 [ \"console=ttyAMA0\" ];\n")
+            body += ("  boot.kernelParams = [\n    \"console=ttyS0,115200\"\n  ]\n"
+                     "  ++ lib.optionals pkgs.stdenv.hostPlatform.isAarch64 [ \"console=ttyAMA0\" ];\n")
         if self.rng.random() < 0.4:
             body += (f"  environment.etc.\"{self.word(2)}.conf\".text = ''\n"
                      + "".join(f"    {self.word(2)} = {self.rng.randint(0, 99)}\n" for _ in range(self.rng.randint(2, 30)))
