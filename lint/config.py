@@ -82,6 +82,18 @@ class Resolution:
     items: list[ListItem] | None = None     # for list values
     uncertain: str | None = None            # why the value may differ from `value`, if it may
     conflict: bool = False                  # same priority, different values, no merge
+    states: dict[int, str] = field(default_factory=dict)   # id(definition) -> active | inactive | conditional
+
+    def state(self, definition: Definition) -> str:
+        """Whether a definition counts here: its mkIf conditions as this configuration decides them."""
+        return self.states.get(id(definition), "inactive" if not definition.active else
+                               "conditional" if definition.conditional else "active")
+
+    def is_active(self, definition: Definition) -> bool:
+        return self.state(definition) != "inactive"
+
+    def is_conditional(self, definition: Definition) -> bool:
+        return self.state(definition) == "conditional"
 
     @property
     def priority(self) -> int | None:
@@ -99,14 +111,14 @@ class Resolution:
 
     def lost_because(self, definition: Definition) -> str | None:
         """Why `definition` did not decide the value (None if it did or contributed)."""
-        if not definition.active:
+        if not self.is_active(definition):
             return "its lib.mkIf condition is false"
         if self.winner is None:
             return None
         if definition.priority > self.winner.priority:
             return (f"priority {definition.priority} ({definition.priority_label}) loses to "
                     f"{self.winner.priority} ({self.winner.priority_label})")
-        if definition.conditional:
+        if self.is_conditional(definition):
             return "it is under a lib.mkIf whose condition cannot be known"
         return None
 
@@ -125,6 +137,8 @@ class EffectiveConfig:
         for definition in definitions:
             self._by_option.setdefault(definition.option, []).append(definition)
         self._cache: dict[OptionPath, Resolution] = {}
+        self._resolving: set[OptionPath] = set()     # options being resolved (config.* cycles)
+        self._states: dict[int, str] = {}
         self._module_order: dict[str, int] | None = None
         self._under: dict[OptionPath, list[OptionPath]] | None = None
 
@@ -133,8 +147,55 @@ class EffectiveConfig:
     def resolve(self, option: str | Iterable[str]) -> Resolution:
         path = parse_option(option)
         if path not in self._cache:
-            self._cache[path] = self._resolve(path)
+            if path in self._resolving:  # `config.x` read while x itself is being decided
+                return Resolution(path, True, v.UnknownValue(f"config.{format_option(path)}"),
+                                  uncertain="its value depends on itself")
+            self._resolving.add(path)
+            try:
+                self._cache[path] = self._resolve(path)
+            finally:
+                self._resolving.discard(path)
         return self._cache[path]
+
+    def state(self, definition: Definition) -> str:
+        """"active", "inactive" or "conditional": a definition's `lib.mkIf` conditions as this
+        configuration decides them.  Conditions that read `config.OPTION` directly are
+        answered from this configuration's own effective values (the module fixpoint)."""
+        if not definition.active:
+            return "inactive"
+        if not definition.conditions:
+            return "active"
+        key = id(definition)
+        if key not in self._states:
+            self._states[key] = "conditional"  # while deciding: a cycle stays undecided
+            result = "active"
+            for condition in definition.conditions:
+                known = self._config_bool(condition)
+                if known is False:
+                    result = "inactive"
+                    break
+                if known is None:
+                    result = "conditional"
+            self._states[key] = result
+        return self._states[key]
+
+    def _python(self, value: v.Value) -> Any:
+        """A leaf value as plain Python; a direct `config.OPTION` reference is followed."""
+        referenced = self._config_reference(value)
+        return referenced if referenced is not None else v.to_python(value)
+
+    def _config_bool(self, condition: v.Value) -> bool | None:
+        """The value of a `config.OPTION` condition, when this configuration knows it."""
+        referenced = self._config_reference(condition)
+        return referenced if isinstance(referenced, bool) else None
+
+    def _config_reference(self, value: v.Value) -> Any:
+        """The known effective value a direct `config.OPTION` reference stands for, else None."""
+        if isinstance(value, v.Symbolic) and value.path[:1] == ("config",) and len(value.path) > 1:
+            resolution = self.resolve(value.path[1:])
+            if resolution.defined and resolution.known:
+                return resolution.value
+        return None
 
     def value(self, option: str | Iterable[str], default: Any = None) -> Any:
         resolution = self.resolve(option)
@@ -209,14 +270,16 @@ class EffectiveConfig:
                 return Resolution(path, True, v.UnknownValue(_text(shadow.value), shadow.span), shadow.value,
                                   shadow, [shadow], [shadow], uncertain=f"{format_option(shadow.option)} cannot be known")
             return Resolution(path, False)
-        active = [d for d in exact if d.active and not d.conditional]
-        conditional = [d for d in exact if d.active and d.conditional]
+        states = {id(d): self.state(d) for d in exact}
+        active = [d for d in exact if states[id(d)] == "active"]
+        conditional = [d for d in exact if states[id(d)] == "conditional"]
         if not active and not conditional:
-            return Resolution(path, False, definitions=list(exact))
+            return Resolution(path, False, definitions=list(exact), states=states)
         pool = active or conditional
         best = min(d.priority for d in pool)
         winners = [d for d in pool if d.priority == best]
-        resolution = Resolution(path, True, winner=winners[0], winners=winners, definitions=list(exact))
+        resolution = Resolution(path, True, winner=winners[0], winners=winners, definitions=list(exact),
+                                states=states)
         if not active:
             resolution.uncertain = "it is only defined under a lib.mkIf whose condition cannot be known"
         elif any(d.priority <= best for d in conditional):
@@ -241,10 +304,10 @@ class EffectiveConfig:
             return
         first = winners[0]
         resolution.raw = first.value
-        resolution.value = v.to_python(first.value)
+        resolution.value = self._python(first.value)
         if len(winners) == 1:
             return
-        values = [v.to_python(d.value) for d in winners]
+        values = [self._python(d.value) for d in winners]
         if all(_same(values[0], other) for other in values[1:]):
             return
         if resolution.option[-1] in CONCATENATED_OPTION_NAMES and all(isinstance(d.value, v.Str) for d in ordered):
@@ -275,7 +338,7 @@ class EffectiveConfig:
                 node[option[-1]] = sub.value
         resolution = Resolution(path, bool(result) or shadow is not None, result, definitions=deeper,
                                 uncertain=uncertain)
-        active = [d for d in deeper if d.active]
+        active = [d for d in deeper if self.state(d) != "inactive"]
         if active:
             resolution.winner = active[0]
             resolution.winners = active
@@ -287,7 +350,7 @@ class EffectiveConfig:
         """A definition of a prefix of `path` whose value cannot be known (it may define `path`)."""
         for length in range(len(path) - 1, -1, -1):
             for definition in self._by_option.get(path[:length], ()):
-                if definition.active and isinstance(definition.value, (v.Unknown, v.Symbolic)):
+                if self.state(definition) != "inactive" and isinstance(definition.value, (v.Unknown, v.Symbolic)):
                     return definition
         return None
 

@@ -84,8 +84,8 @@ def _record(root: str, option: str, system: str | None, resolution: Resolution) 
             "option": format_option(d.option),
             "priority": d.priority,
             "value": json_value(v.to_python(d.value)),
-            "conditional": d.conditional,
-            "active": d.active,
+            "conditional": resolution.is_conditional(d),
+            "active": resolution.is_active(d),
             "lost_because": resolution.lost_because(d),
         }
         for d in resolution.definitions

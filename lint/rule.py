@@ -113,7 +113,7 @@ def _uncertain_span(resolution: Resolution) -> Span | None:
     if isinstance(resolution.value, v.UnknownValue) and resolution.value.span is not None:
         return resolution.value.span
     for definition in resolution.definitions:
-        if definition.conditional and definition.span is not None:
+        if resolution.is_conditional(definition) and definition.span is not None:
             return definition.span
     return resolution.span
 

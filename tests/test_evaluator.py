@@ -197,3 +197,23 @@ def test_drifted_module_values_match_the_source():
     assert config.value("systemd.settings.Manager") == {
         "DefaultTimeoutStartSec": "20s ", "DefaultDeviceTimeoutSec": "4s"}
     assert config.value("services.journald.extraConfig") == "RuntimeMaxUse=31M\n"
+
+
+def test_mkif_on_a_config_option_is_decided_by_the_configuration_itself():
+    config = config_of(EVAL / "config-refs", root=EVAL / "config-refs" / "root.nix")
+    # ssh.nix's whole config is under `mkIf config.services.openssh.enable`, which root.nix sets.
+    assert config.value("networking.firewall.allowedTCPPorts") == [22]
+    assert config.resolve("networking.firewall.allowedTCPPorts").known
+    # services.printing.enable is false (from ssh.nix): the firewall definition is dropped.
+    firewall = config.resolve("networking.firewall.enable")
+    assert not firewall.defined and firewall.lost_because(firewall.definitions[0]) == "its lib.mkIf condition is false"
+    # A leaf that reads another option directly gets its value.
+    assert config.value("networking.firewall.allowPing") is True
+
+
+def test_config_conditions_that_cannot_be_known_stay_conditional():
+    config = config_of(EVAL / "config-refs", root=EVAL / "config-refs" / "root.nix")
+    polkit = config.resolve("security.polkit.enable")      # services.avahi.enable is never set
+    assert polkit.defined and polkit.uncertain and polkit.is_conditional(polkit.definitions[0])
+    cycle = config.resolve("a.x")                          # a.x and a.y read each other
+    assert cycle.defined and not cycle.known

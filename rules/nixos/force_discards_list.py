@@ -28,7 +28,7 @@ def check(ctx: ConfigContext):
         if resolution.items is None or resolution.priority is None or resolution.priority >= PLAIN_PRIORITY:
             continue
         lost = [d for d in resolution.definitions
-                if d.active and d.priority > resolution.priority and isinstance(d.value, ListV) and d.value.items]
+                if resolution.is_active(d) and d.priority > resolution.priority and isinstance(d.value, ListV) and d.value.items]
         if not lost:
             continue
         items = [item for d in lost for item in to_python(d.value)]

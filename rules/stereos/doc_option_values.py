@@ -111,7 +111,8 @@ def _judge(ctx, config, name, raw, stated, span, value_span):
     suffix = parse_option(name)
     candidates = {path for path in PINNED if path[-len(suffix):] == suffix}
     if config is not None:
-        candidates |= {d.option for d in config.definitions if d.active and d.option[-len(suffix):] == suffix}
+        candidates |= {d.option for d in config.definitions
+                       if config.state(d) != "inactive" and d.option[-len(suffix):] == suffix}
     if len(candidates) != 1:
         return
     option = candidates.pop()
