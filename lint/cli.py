@@ -23,8 +23,6 @@ from .project import DEFAULT_SYSTEMS, Project
 from .reporters import REPORTERS, render
 from .settings import Settings, SettingsError, check_code, find_config, load_settings
 
-SUBCOMMANDS = ("check", "eval", "rules", "explain")
-
 
 class DefaultToCheck(click.Group):
     """`stereos-lint PATHS` means `stereos-lint check PATHS`."""

@@ -12,8 +12,8 @@ from collections import defaultdict
 from .findings import Edit, Finding
 
 
-def apply_edits(data: bytes, edits: list[Edit]) -> tuple[bytes, int]:
-    """Apply non-overlapping edits; return the new bytes and how many edits were applied."""
+def apply_edits(data: bytes, edits: list[Edit]) -> bytes:
+    """Apply the edits that do not overlap an earlier one; the rest wait for the next round."""
     chosen: list[Edit] = []
     for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end)):
         if chosen and edit.span.start < chosen[-1].span.end:
@@ -24,7 +24,7 @@ def apply_edits(data: bytes, edits: list[Edit]) -> tuple[bytes, int]:
     out = data
     for edit in reversed(chosen):
         out = out[: edit.span.start] + edit.content.encode("utf-8") + out[edit.span.end:]
-    return out, len(chosen)
+    return out
 
 
 def fixed_files(findings: list[Finding]) -> dict[str, tuple[bytes, bytes]]:
@@ -46,7 +46,7 @@ def fixed_files(findings: list[Finding]) -> dict[str, tuple[bytes, bytes]]:
     result = {}
     for path, edits in by_file.items():
         original = sources[path].data
-        new, _ = apply_edits(original, edits)
+        new = apply_edits(original, edits)
         if new != original:
             result[path] = (original, new)
     return result

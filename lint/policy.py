@@ -34,7 +34,7 @@ from typing import Any, Iterator
 from .config import format_option, parse_option
 from .findings import Finding, Severity
 from .operators import is_fully_known
-from .rule import ConfigContext, Rule, expect_value, nix_literal, value_text, where
+from .rule import ConfigContext, Rule, expect_value, nix_literal, where
 from .settings import SettingsError
 from .sizes import parse_size
 from .timespan import TimeSpanError, parse_timespan
@@ -286,7 +286,7 @@ def _judge(ctx: ConfigContext, option: str, check: Check, authority: str) -> Fin
         if offending and offending[0].span is not None:
             span = offending[0].span
     return ctx.finding(span, _message(check, name, resolution.value,
-                                      f"{name} is {value_text(resolution.value)} ({where(winner)}){ctx.on} but "
+                                      f"{name} is {nix_literal(resolution.value)} ({where(winner)}){ctx.on} but "
                                       f"{authority} requires it {requirement}{why}"))
 
 
@@ -303,7 +303,7 @@ def _message(check: Check, name: str, value: Any, default: str) -> str:
     if not check.message:
         return default
     try:
-        return check.message.format(option=name, value=value_text(value) if value is not None else "unset",
+        return check.message.format(option=name, value=nix_literal(value) if value is not None else "unset",
                                     expected=nix_literal(check.expected), why=check.why)
     except (KeyError, IndexError, ValueError):
         return check.message

@@ -87,7 +87,7 @@ class ConfigContext:
                       authority: str = "the SPEC") -> Finding | None:
         """The lower-severity finding for a value the linter cannot know."""
         option = format_option(resolution.option)
-        reason = resolution.uncertain or f"its value {value_text(resolution.value)} cannot be known statically"
+        reason = resolution.uncertain or f"its value {nix_literal(resolution.value)} cannot be known statically"
         span = _uncertain_span(resolution)
         return self.finding(span, f"cannot verify {option}{self.on}: {reason}; {authority} requires {requirement}",
                             severity=Severity.INFO)
@@ -140,10 +140,6 @@ def nix_literal(value: Any) -> str:
     if isinstance(value, v.UnknownValue):
         return value.text
     return str(value)
-
-
-def value_text(value: Any) -> str:
-    return nix_literal(value)
 
 
 def where(definition: Definition | None) -> str:
@@ -287,7 +283,7 @@ def expect_value(ctx: ConfigContext, option: str, expected: Any, why: str, *,
         winner = resolution.winner
         fix = replace_value_fix(winner, expected) if shown is None else None
         found = ctx.finding(winner.span if winner else None,
-                            f"{name} is {value_text(resolution.value)} ({where(winner)}){ctx.on} "
+                            f"{name} is {nix_literal(resolution.value)} ({where(winner)}){ctx.on} "
                             f"but {authority} requires {want}: {why}", fix)
         if found:
             yield found

@@ -213,9 +213,6 @@ class Order(Value):
         self.span = span
 
 
-PROPERTIES = (Override, If, Merge, Order)
-
-
 def truth(value: Value) -> bool | None:
     """True/False for a known boolean, None for anything else."""
     if isinstance(value, Const) and isinstance(value.value, bool):

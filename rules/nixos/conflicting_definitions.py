@@ -1,6 +1,6 @@
 """NX002 conflicting-definitions."""
 from stereos_lint.config import format_option
-from stereos_lint.rule import ConfigContext, rule, value_text, where
+from stereos_lint.rule import ConfigContext, nix_literal, rule, where
 
 
 @rule("NX002", "conflicting-definitions", severity="error",
@@ -28,12 +28,12 @@ def check(ctx: ConfigContext):
             continue
         first, *others = resolution.winners
         for other in others:
-            if value_text(_py(other)) == value_text(_py(first)):
+            if nix_literal(_py(other)) == nix_literal(_py(first)):
                 continue
             yield ctx.finding(
                 other.span,
-                f"{format_option(option)} is {value_text(_py(other))} here ({where(other)}) but "
-                f"{value_text(_py(first))} in {where(first)}, both at priority {other.priority}{ctx.on}: "
+                f"{format_option(option)} is {nix_literal(_py(other))} here ({where(other)}) but "
+                f"{nix_literal(_py(first))} in {where(first)}, both at priority {other.priority}{ctx.on}: "
                 "NixOS refuses conflicting definition values",
             )
 
