@@ -52,8 +52,8 @@ def nix_files(root: str) -> list[str]:
 
 def child(mode: str, target: str, jobs: int) -> None:
     """Run one measurement in this (fresh) process and print it as JSON."""
-    from stereos_lint.engine import load_rules, run
-    from stereos_lint.project import DEFAULT_SYSTEMS, Project
+    from stereos_lint.checking.engine import load_rules, run
+    from stereos_lint.systems.project import DEFAULT_SYSTEMS, Project
 
     rules = list(load_rules().values())
     files = nix_files(target) if os.path.isdir(target) else [target]
@@ -64,7 +64,7 @@ def child(mode: str, target: str, jobs: int) -> None:
         if mode == "project":
             found = run(Project(files), rules)
         else:
-            from stereos_lint import parallel
+            from stereos_lint.interfaces import parallel
 
             found = parallel.lint(files, DEFAULT_SYSTEMS, None, rules, jobs=jobs)
         count = len(found)
@@ -125,8 +125,8 @@ def parse_time(files: list[str]) -> float:
 
 
 def full_run(files: list[str]) -> tuple[float, int]:
-    from stereos_lint.engine import load_rules, run
-    from stereos_lint.project import Project
+    from stereos_lint.checking.engine import load_rules, run
+    from stereos_lint.systems.project import Project
 
     rules = list(load_rules().values())
     start = time.perf_counter()
@@ -136,7 +136,7 @@ def full_run(files: list[str]) -> tuple[float, int]:
 
 def stereos_tree(out: str) -> str:
     """fixtures/stereos/clean/boot.nix split into 19 short-form modules and a root importing them."""
-    from stereos_lint.parser import parse_file
+    from stereos_lint.nix.parser import parse_file
 
     parsed = parse_file(os.path.join(REPO, "fixtures", "stereos", "clean", "boot.nix"))
     data = parsed.source.data
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.path.insert(0, HERE)
     from generate import generate
 
-    from stereos_lint.parallel import resolve_jobs
+    from stereos_lint.interfaces.parallel import resolve_jobs
 
     work = tempfile.mkdtemp(prefix="stereos-lint-bench-")
     try:

@@ -1,4 +1,4 @@
 """`python -m stereos_lint`."""
-from .cli import main
+from .interfaces.cli import main
 
 main()

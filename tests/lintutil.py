@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
-from stereos_lint.engine import load_rules, run
-from stereos_lint.findings import Finding
-from stereos_lint.fixes import fixed_files
-from stereos_lint.project import Project
+from stereos_lint.checking.engine import load_rules, run
+from stereos_lint.checking.findings import Finding
+from stereos_lint.checking.fixes import fixed_files
+from stereos_lint.systems.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"

@@ -11,8 +11,8 @@ import sys
 from click.testing import CliRunner
 
 from lintutil import FIXTURES, write_tree
-from stereos_lint.cli import main
-from stereos_lint.parser import parse_file
+from stereos_lint.interfaces.cli import main
+from stereos_lint.nix.parser import parse_file
 
 FIREWALL = FIXTURES / "eval" / "firewall-mkforce"
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from lintutil import FIXTURES, write_tree
-from stereos_lint.discover import discover
+from stereos_lint.interfaces.discover import discover
 
 DRIFTED = FIXTURES / "stereos" / "drifted"
 CLEAN = FIXTURES / "stereos" / "clean"

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from lintutil import FIXTURES, nix_files
-from stereos_lint.project import Project
-from stereos_lint.values import UnknownValue
+from stereos_lint.systems.project import Project
+from stereos_lint.nix.values import UnknownValue
 
 EVAL = FIXTURES / "eval"
 

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from lintutil import FIXTURES, REPO, nix_files, write_tree
-from stereos_lint import parallel
-from stereos_lint.cli import main
-from stereos_lint.engine import load_rules, run
-from stereos_lint.findings import Severity
-from stereos_lint.project import DEFAULT_SYSTEMS, Project
-from stereos_lint.rule import Rule
+from stereos_lint.interfaces import parallel
+from stereos_lint.interfaces.cli import main
+from stereos_lint.checking.engine import load_rules, run
+from stereos_lint.checking.findings import Severity
+from stereos_lint.systems.project import DEFAULT_SYSTEMS, Project
+from stereos_lint.checking.rule import Rule
 
 POOL_ALWAYS = {"STEREOS_LINT_PARALLEL_MIN_FILES": "0"}
 
@@ -144,7 +144,7 @@ def test_rules_made_through_the_api_are_run_in_process(tmp_path, executions):
 
 
 def _start(ctx):
-    from stereos_lint.source import Span
+    from stereos_lint.nix.source import Span
 
     return Span(ctx.parsed.source, 0, 0)
 

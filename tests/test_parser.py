@@ -1,15 +1,15 @@
-"""Unit tests for stereos_lint.parser: what parse_source accepts, rejects and reports."""
+"""Unit tests for stereos_lint.nix.parser: what parse_source accepts, rejects and reports."""
 from __future__ import annotations
 
 import pytest
 
-from stereos_lint.parser import (
+from stereos_lint.nix.parser import (
     _parser,
     blank_trailing_formal_commas,
     parse_source,
     trailing_formal_commas,
 )
-from stereos_lint.source import SourceFile
+from stereos_lint.nix.source import SourceFile
 
 
 def parse(text: str | bytes, path: str = "test.nix"):

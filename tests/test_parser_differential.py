@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from stereos_lint.parser import parse_source
-from stereos_lint.source import SourceFile
+from stereos_lint.nix.parser import parse_source
+from stereos_lint.nix.source import SourceFile
 
 try:
     from nix_corpus import generate

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from lintutil import FIXTURES
-from stereos_lint.cli import main
+from stereos_lint.interfaces.cli import main
 
 LAPTOP = FIXTURES / "laptop"
 
@@ -113,7 +113,7 @@ def test_user_rules_are_listed_and_explained():
 
 
 def test_spec_pack_rules_are_declared_in_the_same_format():
-    from stereos_lint.engine import load_rules
+    from stereos_lint.checking.engine import load_rules
 
     declared = {code for code, rule in load_rules().items() if rule.text is not None}
     assert {"ST101", "ST105", "ST107", "ST110", "ST112", "ST120", "ST121", "ST122", "ST123", "ST124",

@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from lintutil import FIXTURES, REPO
-from stereos_lint.reporters.sarif import INFORMATION_URI
+from stereos_lint.interfaces.reporters.sarif import INFORMATION_URI
 
 SECTION = "Use it in pre-commit, GitHub Actions and scripts"
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]

@@ -11,13 +11,13 @@ from click.testing import CliRunner
 
 from lintutil import FIXTURES, REPO, SHARED, lint
 from stereos_lint import __version__
-from stereos_lint.cli import main
-from stereos_lint.engine import load_rules
-from stereos_lint.findings import Finding, Severity
-from stereos_lint.reporters import REPORTERS, render
-from stereos_lint.reporters.github import escape_data, escape_property
-from stereos_lint.reporters.sarif import FINGERPRINT_KEY, artifact_uri
-from stereos_lint.source import SourceFile, Span
+from stereos_lint.interfaces.cli import main
+from stereos_lint.checking.engine import load_rules
+from stereos_lint.checking.findings import Finding, Severity
+from stereos_lint.interfaces.reporters import REPORTERS, render
+from stereos_lint.interfaces.reporters.github import escape_data, escape_property
+from stereos_lint.interfaces.reporters.sarif import FINGERPRINT_KEY, artifact_uri
+from stereos_lint.nix.source import SourceFile, Span
 
 DRIFTED = FIXTURES / "stereos" / "drifted"
 SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lintutil import FIXTURES
-from stereos_lint.cli import main
-from stereos_lint.engine import load_rules, run
-from stereos_lint.parser import ParsedFile
-from stereos_lint.project import Project
+from stereos_lint.interfaces.cli import main
+from stereos_lint.checking.engine import load_rules, run
+from stereos_lint.nix.parser import ParsedFile
+from stereos_lint.systems.project import Project
 
 NASTY = FIXTURES / "nasty"
 # Mutations start from every fixture small enough to keep an example quick.

@@ -341,7 +341,7 @@ def test_partition_growth_from_an_option_cannot_be_verified():
 # --- the evaluator edit these rules rely on ---------------------------------------------------
 
 def test_an_architecture_test_inside_a_list_item_makes_the_configuration_per_system(tmp_path):
-    from stereos_lint.project import Project
+    from stereos_lint.systems.project import Project
 
     path = RULES / "ST102" / "per-arch" / "x86-wrong" / "per-item.nix"
     project = Project([str(path)])

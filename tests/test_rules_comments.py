@@ -4,11 +4,11 @@ corrected module."""
 from __future__ import annotations
 
 from lintutil import FIXTURES, code_lines, lint, write_tree
-from stereos_lint.findings import Severity
-from stereos_lint.fixes import fixed_files
-from stereos_lint.parser import parse_source
+from stereos_lint.checking.findings import Severity
+from stereos_lint.checking.fixes import fixed_files
+from stereos_lint.nix.parser import parse_source
 from stereos_lint.rules.stereos.comments import comments, paragraphs
-from stereos_lint.source import SourceFile
+from stereos_lint.nix.source import SourceFile
 
 RULES = FIXTURES / "rules"
 DRIFTED = FIXTURES / "stereos" / "drifted" / "boot.nix"

@@ -5,8 +5,8 @@ fixtures for each way the ExecStart can be right, wrong, or not understood."""
 from __future__ import annotations
 
 from lintutil import FIXTURES, code_lines, lint, write_tree
-from stereos_lint.findings import Severity
-from stereos_lint.fixes import fixed_files
+from stereos_lint.checking.findings import Severity
+from stereos_lint.checking.fixes import fixed_files
 
 RULES = FIXTURES / "rules"
 DRIFTED = FIXTURES / "stereos" / "drifted" / "boot.nix"

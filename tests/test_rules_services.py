@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from lintutil import FIXTURES, code_lines, lint, write_tree
-from stereos_lint.findings import Severity
-from stereos_lint.fixes import fixed_files
-from stereos_lint.project import Project
-from stereos_lint.timespan import TimeSpanError, format_usec, parse_timespan
+from stereos_lint.checking.findings import Severity
+from stereos_lint.checking.fixes import fixed_files
+from stereos_lint.systems.project import Project
+from stereos_lint.checking.timespan import TimeSpanError, format_usec, parse_timespan
 
 RULES = FIXTURES / "rules"
 DRIFTED = FIXTURES / "stereos" / "drifted" / "boot.nix"

@@ -6,7 +6,7 @@ import json
 from click.testing import CliRunner
 
 from lintutil import write_tree
-from stereos_lint.cli import main
+from stereos_lint.interfaces.cli import main
 
 FIREWALL_ON = ("{ lib, ... }:\n{\n  networking.firewall.enable = lib.mkForce true;\n  security.polkit.enable = true;\n"
                "  services.udisks2.enable = false;\n}\n")

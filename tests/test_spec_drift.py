@@ -57,7 +57,7 @@ def test_the_corrected_module_has_no_finding():
 
 
 def test_every_spec_code_has_a_rule():
-    from stereos_lint.engine import load_rules
+    from stereos_lint.checking.engine import load_rules
 
     spec = (SHARED / "SPEC.md").read_text()
     codes = set(re.findall(r"^\| (ST\d{3}|NX\d{3}) \|", spec, flags=re.M))

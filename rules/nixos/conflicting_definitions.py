@@ -1,6 +1,6 @@
 """NX002 conflicting-definitions."""
-from stereos_lint.config import format_option
-from stereos_lint.rule import ConfigContext, nix_literal, rule, where
+from stereos_lint.modules.config import format_option
+from stereos_lint.checking.rule import ConfigContext, nix_literal, rule, where
 
 
 @rule("NX002", "conflicting-definitions", severity="error",
@@ -39,6 +39,6 @@ def check(ctx: ConfigContext):
 
 
 def _py(definition):
-    from stereos_lint.values import to_python
+    from stereos_lint.nix.values import to_python
 
     return to_python(definition.value)

@@ -1,8 +1,8 @@
 """NX001 duplicate-attribute."""
 from __future__ import annotations
 
-from stereos_lint.rule import FileContext, rule
-from stereos_lint.source import Span
+from stereos_lint.checking.rule import FileContext, rule
+from stereos_lint.nix.source import Span
 
 SET_KINDS = ("attrset_expression", "rec_attrset_expression", "let_expression", "let_attrset_expression")
 

@@ -1,8 +1,8 @@
 """NX004 force-discards-list-items."""
-from stereos_lint.config import format_option
-from stereos_lint.nixlib import PLAIN_PRIORITY
-from stereos_lint.rule import ConfigContext, nix_literal, rule, where
-from stereos_lint.values import ListV, to_python
+from stereos_lint.modules.config import format_option
+from stereos_lint.nix.nixlib import PLAIN_PRIORITY
+from stereos_lint.checking.rule import ConfigContext, nix_literal, rule, where
+from stereos_lint.nix.values import ListV, to_python
 
 
 @rule("NX004", "force-discards-list-items", severity="warning",

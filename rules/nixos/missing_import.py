@@ -1,5 +1,5 @@
 """NX003 missing-import."""
-from stereos_lint.rule import ConfigContext, rule
+from stereos_lint.checking.rule import ConfigContext, rule
 
 
 @rule("NX003", "missing-import", severity="error",

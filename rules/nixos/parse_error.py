@@ -1,5 +1,5 @@
 """NX000 parse-error."""
-from stereos_lint.rule import FileContext, rule
+from stereos_lint.checking.rule import FileContext, rule
 
 
 @rule("NX000", "parse-error", severity="error", scope="file",

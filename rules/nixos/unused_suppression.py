@@ -1,5 +1,5 @@
 """NX100 unused-suppression."""
-from stereos_lint.rule import rule
+from stereos_lint.checking.rule import rule
 
 
 @rule("NX100", "unused-suppression", severity="warning", scope="meta",

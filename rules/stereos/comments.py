@@ -1,6 +1,6 @@
 """A file's comments as paragraphs of prose, for the documentation-drift rules (ST9xx).
 
-The comments themselves come from `stereos_lint.comments` (tree-sitter `comment`
+The comments themselves come from `stereos_lint.checking.comments` (tree-sitter `comment`
 nodes, so text inside strings such as `''Storage=volatile''` is never a comment,
 read with a cursor, without recursion: valid Nix can nest thousands of levels deep).
 
@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from stereos_lint.comments import Comment, comments
-from stereos_lint.parser import ParsedFile
-from stereos_lint.source import Span
+from stereos_lint.checking.comments import Comment, comments
+from stereos_lint.nix.parser import ParsedFile
+from stereos_lint.nix.source import Span
 
 __all__ = ["Comment", "Paragraph", "comments", "header", "paragraphs"]
 

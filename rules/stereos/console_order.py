@@ -1,6 +1,6 @@
 """ST102 console-order."""
-from stereos_lint.findings import Severity
-from stereos_lint.rule import ConfigContext, rule, where
+from stereos_lint.checking.findings import Severity
+from stereos_lint.checking.rule import ConfigContext, rule, where
 
 from .console_params import consoles, place
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from stereos_lint import values as v
-from stereos_lint.config import ListItem, Resolution
-from stereos_lint.nixlib import DEFAULT_ORDER, ORDERS
+from stereos_lint.nix import values as v
+from stereos_lint.modules.config import ListItem, Resolution
+from stereos_lint.nix.nixlib import DEFAULT_ORDER, ORDERS
 
 PREFIX = "console="
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from stereos_lint.config import format_option, parse_option
-from stereos_lint.findings import Edit, Fix, Severity
-from stereos_lint.rule import FileContext, nix_literal, rule, where
+from stereos_lint.modules.config import format_option, parse_option
+from stereos_lint.checking.findings import Edit, Fix, Severity
+from stereos_lint.checking.rule import FileContext, nix_literal, rule, where
 
 from .comments import paragraphs
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from stereos_lint.findings import Edit, Fix
-from stereos_lint.rule import FileContext, rule
-from stereos_lint.source import Span
+from stereos_lint.checking.findings import Edit, Fix
+from stereos_lint.checking.rule import FileContext, rule
+from stereos_lint.nix.source import Span
 
 from .comments import comments, header
 

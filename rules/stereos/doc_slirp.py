@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from stereos_lint.findings import Edit, Fix
-from stereos_lint.rule import FileContext, rule
+from stereos_lint.checking.findings import Edit, Fix
+from stereos_lint.checking.rule import FileContext, rule
 
 from .comments import paragraphs
 

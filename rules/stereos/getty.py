@@ -1,5 +1,5 @@
 """ST201 no-getty."""
-from stereos_lint.rule import ConfigContext, expect_value, rule
+from stereos_lint.checking.rule import ConfigContext, expect_value, rule
 
 WHY = "stereOS has no interactive login on a TTY or serial console, and every getty is a unit in the boot graph"
 

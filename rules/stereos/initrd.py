@@ -1,9 +1,9 @@
 """ST106 initrd-modules (ST105 is declared in initrd_systemd.toml)."""
-from stereos_lint.findings import Edit, Fix
-from stereos_lint import values as v
-from stereos_lint.rule import (ConfigContext, expect_value, force_fix, insert_binding_fix, nix_literal,
+from stereos_lint.checking.findings import Edit, Fix
+from stereos_lint.nix import values as v
+from stereos_lint.checking.rule import (ConfigContext, expect_value, force_fix, insert_binding_fix, nix_literal,
                                replace_value_fix, rule, where)
-from stereos_lint.source import Span
+from stereos_lint.nix.source import Span
 
 from .console_params import place
 

@@ -2,8 +2,8 @@
 import os
 import re
 
-from stereos_lint.findings import Edit, Fix
-from stereos_lint.rule import ConfigContext, expect_value, insert_binding_fix, rule
+from stereos_lint.checking.findings import Edit, Fix
+from stereos_lint.checking.rule import ConfigContext, expect_value, insert_binding_fix, rule
 
 from .unitconf import conf_lines
 

@@ -1,8 +1,8 @@
 """ST111 networkd-ethernet-dhcp (ST110 and ST112 are declared in networkd.toml and no_wait_online.toml)."""
 from fnmatch import fnmatchcase
 
-from stereos_lint.config import format_option
-from stereos_lint.rule import (ConfigContext, insert_binding_fix, nix_literal, replace_value_fix,
+from stereos_lint.modules.config import format_option
+from stereos_lint.checking.rule import (ConfigContext, insert_binding_fix, nix_literal, replace_value_fix,
                                rule, where)
 
 WHY_NETWORKD = "systemd-networkd instead of scripted ifup"

@@ -1,7 +1,7 @@
 """ST104 quiet-boot."""
-from stereos_lint.findings import Severity
-from stereos_lint.nixlib import DEFAULT_ORDER
-from stereos_lint.rule import ConfigContext, expect_value, nix_literal, rule, where
+from stereos_lint.checking.findings import Severity
+from stereos_lint.nix.nixlib import DEFAULT_ORDER
+from stereos_lint.checking.rule import ConfigContext, expect_value, nix_literal, rule, where
 
 from .console_params import place, written
 

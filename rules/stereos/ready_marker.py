@@ -6,11 +6,11 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from stereos_lint import values as v
-from stereos_lint.config import Resolution
-from stereos_lint.findings import Edit, Fix, Severity
-from stereos_lint.source import Span
-from stereos_lint.rule import ConfigContext, expect_value, insert_binding_fix, nix_literal, rule, where
+from stereos_lint.nix import values as v
+from stereos_lint.modules.config import Resolution
+from stereos_lint.checking.findings import Edit, Fix, Severity
+from stereos_lint.nix.source import Span
+from stereos_lint.checking.rule import ConfigContext, expect_value, insert_binding_fix, nix_literal, rule, where
 
 UNIT = "systemd.services.stereos-ready"
 MARKER = "/run/stereos-ready"

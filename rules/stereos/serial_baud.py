@@ -1,9 +1,9 @@
 """ST103 serial-baud."""
 import re
 
-from stereos_lint import values as v
-from stereos_lint.findings import Edit, Fix, Severity
-from stereos_lint.rule import ConfigContext, nix_literal, rule
+from stereos_lint.nix import values as v
+from stereos_lint.checking.findings import Edit, Fix, Severity
+from stereos_lint.checking.rule import ConfigContext, nix_literal, rule
 
 from .console_params import Console, consoles, place
 

@@ -1,9 +1,9 @@
 """ST130 short-systemd-timeouts."""
-from stereos_lint.config import format_option, parse_option
-from stereos_lint.findings import Edit, Fix
-from stereos_lint.rule import ConfigContext, insert_binding_fix, nix_literal, replace_value_fix, rule, where
+from stereos_lint.modules.config import format_option, parse_option
+from stereos_lint.checking.findings import Edit, Fix
+from stereos_lint.checking.rule import ConfigContext, insert_binding_fix, nix_literal, replace_value_fix, rule, where
 
-from stereos_lint.timespan import USEC_PER_SEC, TimeSpanError, format_usec, parse_timespan
+from stereos_lint.checking.timespan import USEC_PER_SEC, TimeSpanError, format_usec, parse_timespan
 from .unitconf import conf_lines
 
 WHY = "NixOS defaults (90 s) are far too long for a VM that boots and shuts down in under 5 s"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from stereos_lint import values as v
-from stereos_lint.config import Resolution
-from stereos_lint.definitions import Definition
-from stereos_lint.source import Span
+from stereos_lint.nix import values as v
+from stereos_lint.modules.config import Resolution
+from stereos_lint.modules.definitions import Definition
+from stereos_lint.nix.source import Span
 
 
 @dataclass

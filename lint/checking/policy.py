@@ -31,9 +31,9 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .config import format_option, parse_option
+from ..modules.config import format_option, parse_option
 from .findings import Finding, Severity
-from .operators import is_fully_known
+from ..nix.operators import is_fully_known
 from .rule import ConfigContext, Rule, expect_value, nix_literal, where
 from .settings import SettingsError
 from .sizes import parse_size

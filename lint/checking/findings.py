@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .source import Span
+from ..nix.source import Span
 
 
 class Severity(str, Enum):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import values as v
-from .nixlib import DEFAULT_ORDER, PLAIN_PRIORITY
-from .source import Span
+from ..nix import values as v
+from ..nix.nixlib import DEFAULT_ORDER, PLAIN_PRIORITY
+from ..nix.source import Span
 
 MAX_NESTING = 400
 

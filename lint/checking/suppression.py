@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from .comments import comments
 from .findings import Finding
-from .parser import ParsedFile
-from .source import Span
+from ..nix.parser import ParsedFile
+from ..nix.source import Span
 
 _DIRECTIVE = re.compile(r"stereos-lint:\s*(disable-file|disable)\b\s*(?:=\s*([A-Za-z0-9_,\s-]+))?")
 

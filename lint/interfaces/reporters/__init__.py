@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..findings import Finding
+from ...checking.findings import Finding
 from . import github as github_reporter
 from . import json as json_reporter
 from . import sarif as sarif_reporter

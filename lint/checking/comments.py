@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from .parser import ParsedFile
-from .source import SourceFile, Span
+from ..nix.parser import ParsedFile
+from ..nix.source import SourceFile, Span
 
 _CODEC = ("utf-8", "surrogateescape")   # exact byte <-> character round trip
 

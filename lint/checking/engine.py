@@ -13,13 +13,14 @@ import os
 import pkgutil
 from typing import Iterable
 
-from . import policy, suppression
+from . import policy
+from . import suppression
 from .findings import Finding, Severity
-from .parser import ParsedFile
-from .project import Project, ReadProblem
+from ..nix.parser import ParsedFile
+from ..systems.project import Project, ReadProblem
 from .rule import REGISTRY, ConfigContext, FileContext, Rule
 from .settings import Settings
-from .source import SourceFile, Span
+from ..nix.source import SourceFile, Span
 
 _loaded = False
 
@@ -29,7 +30,7 @@ def load_rules() -> dict[str, Rule]:
     rules are read from the packs' `*.toml` files."""
     global _loaded
     if not _loaded:
-        from . import rules as packs
+        from .. import rules as packs
 
         for info in pkgutil.walk_packages(packs.__path__, packs.__name__ + "."):
             importlib.import_module(info.name)

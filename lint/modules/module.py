@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from . import values as v
+from ..nix import values as v
 from .definitions import ModuleDefinitions, collect
-from .interpreter import Interpreter
-from .parser import ParsedFile
-from .source import Span
+from ..nix.interpreter import Interpreter
+from ..nix.parser import ParsedFile
+from ..nix.source import Span
 
 STRUCTURAL_KEYS = frozenset({"imports", "_file", "key", "disabledModules", "_class", "freeformType"})
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from ..findings import Finding
-from ..source import Span
+from ...checking.findings import Finding
+from ...nix.source import Span
 
 
 def _position(span: Span, end: bool = False) -> dict:

@@ -12,16 +12,18 @@ import sys
 
 import click
 
-from . import __version__
+from .. import __version__
 from .discover import PathError, discover
-from .engine import load_rules
+from ..checking.engine import load_rules
 from .explain_value import records, render_text
-from . import baseline, parallel, policy
-from .findings import Severity
-from .fixes import fixed_files, unified_diff
-from .project import DEFAULT_SYSTEMS, Project
+from ..checking import baseline
+from . import parallel
+from ..checking import policy
+from ..checking.findings import Severity
+from ..checking.fixes import fixed_files, unified_diff
+from ..systems.project import DEFAULT_SYSTEMS, Project
 from .reporters import REPORTERS, render
-from .settings import Settings, SettingsError, check_code, find_config, load_settings
+from ..checking.settings import Settings, SettingsError, check_code, find_config, load_settings
 
 
 class DefaultToCheck(click.Group):

@@ -20,10 +20,10 @@ from pathlib import PurePath
 from typing import Iterable
 from urllib.parse import quote
 
-from .. import __version__
-from ..fingerprints import fingerprints
-from ..findings import Finding, Severity
-from ..rule import REGISTRY, Rule
+from ... import __version__
+from ...checking.fingerprints import fingerprints
+from ...checking.findings import Finding, Severity
+from ...checking.rule import REGISTRY, Rule
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/stereos/stereos-lint"

@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
-from .config import EffectiveConfig, Resolution, format_option, parse_option
-from .definitions import Definition
+from ..modules.config import EffectiveConfig, Resolution, format_option, parse_option
+from ..modules.definitions import Definition
 from .findings import Edit, Finding, Fix, Severity
-from .parser import ParsedFile
-from .source import Span
-from . import values as v
+from ..nix.parser import ParsedFile
+from ..nix.source import Span
+from ..nix import values as v
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Human-readable output: `path:line:col: CODE [name] message`, a code frame, a summary."""
 from __future__ import annotations
 
-from ..findings import Finding, Severity
+from ...checking.findings import Finding, Severity
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"

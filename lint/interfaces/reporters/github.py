@@ -8,7 +8,7 @@ plain summary line, which is not a command.
 """
 from __future__ import annotations
 
-from ..findings import Finding, Severity
+from ...checking.findings import Finding, Severity
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 _NOUNS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

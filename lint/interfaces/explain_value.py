@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import values as v
-from .config import Resolution, format_option, parse_option
-from .definitions import Definition
-from .project import Project, ReadProblem
-from .rule import nix_literal
+from ..nix import values as v
+from ..modules.config import Resolution, format_option, parse_option
+from ..modules.definitions import Definition
+from ..systems.project import Project, ReadProblem
+from ..checking.rule import nix_literal
 
 
 def json_value(value: Any) -> Any:

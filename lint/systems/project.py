@@ -12,11 +12,11 @@ import sys
 from collections import deque
 from dataclasses import dataclass
 
-from .config import EffectiveConfig
-from .interpreter import Interpreter
-from .modules import Module, load_module
-from .parser import ParsedFile, parse_source
-from .source import SourceFile
+from ..modules.config import EffectiveConfig
+from ..nix.interpreter import Interpreter
+from ..modules.module import Module, load_module
+from ..nix.parser import ParsedFile, parse_source
+from ..nix.source import SourceFile
 
 DEFAULT_SYSTEMS = ("aarch64-linux", "x86_64-linux")
 

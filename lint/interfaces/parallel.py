@@ -48,11 +48,11 @@ import os
 import re
 from typing import Iterable
 
-from .engine import load_rules, run
-from .findings import Finding
-from .project import Project
-from .rule import Rule
-from .settings import Settings
+from ..checking.engine import load_rules, run
+from ..checking.findings import Finding
+from ..systems.project import Project
+from ..checking.rule import Rule
+from ..checking.settings import Settings
 
 MIN_FILES = 100
 SEQUENTIAL_MIN_FILES = 2000
@@ -321,7 +321,7 @@ def _rules(codes: list[str], settings: Settings) -> list[Rule]:
     """The rules named by `codes`: shipped ones, and the settings' own invariants."""
     known = dict(load_rules())
     if settings.policy:
-        from .policy import rules_from_settings
+        from ..checking.policy import rules_from_settings
 
         known.update({r.code: r for r in rules_from_settings(settings.policy, settings.source, set(known))})
     return [known[code] for code in codes]

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from . import values as v
+from ..nix import values as v
 from .definitions import Definition, Presence
-from .source import Span
+from ..nix.source import Span
 
 OptionPath = tuple[str, ...]
 
@@ -101,7 +101,7 @@ class Resolution:
 
     @property
     def known(self) -> bool:
-        from .operators import is_fully_known
+        from ..nix.operators import is_fully_known
 
         return self.defined and self.uncertain is None and is_fully_known(self.value)
 
