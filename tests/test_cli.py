@@ -47,7 +47,8 @@ def test_eval_json_has_one_object_per_root_with_provenance():
 
 def test_eval_json_of_an_undefined_option():
     [record] = json.loads(invoke("eval", "services.nginx.enable", FIREWALL, "--json").output)
-    assert record == {"root": f"{FIREWALL}/boot.nix", "option": "services.nginx.enable", "system": None,
+    assert record == {"name": f"{FIREWALL}/boot.nix", "root": f"{FIREWALL}/boot.nix",
+                      "option": "services.nginx.enable", "system": None,
                       "defined": False}
 
 

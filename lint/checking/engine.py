@@ -1,7 +1,9 @@
-"""Running rules over a project: every config rule on every root and system,
-every file rule on every file, findings deduplicated and sorted.
+"""Running rules over a project: every config rule on every unit (a system's
+evaluation on one architecture, or a fragment's), every file rule on every file,
+findings merged across systems, deduplicated and sorted.
 
-A file that cannot be read or parsed yields its finding (NX000) and takes no
+A file that cannot be read or parsed yields its finding (NX000), and a failure of
+the linter itself on one system, file or rule yields NX999; neither takes any
 other file down with it.
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ from . import policy
 from . import suppression
 from .findings import Finding, Severity
 from ..nix.parser import ParsedFile
-from ..systems.project import Project, ReadProblem
+from ..systems.project import Project, ReadProblem, Unit
 from .rule import REGISTRY, ConfigContext, FileContext, Rule
 from .settings import Settings
 from ..nix.source import SourceFile, Span
@@ -79,7 +81,7 @@ def run(project: Project, rules: Iterable[Rule], settings: Settings | None = Non
         override = settings.severity.get(finding.code)
         if override and finding.severity is defaults.get(finding.code):
             finding.severity = Severity(override)
-    parsed = {path: p for path in _all_files(project)
+    parsed = {path: p for path in project.checked_files
               if isinstance(p := project.parsed(path), ParsedFile) and p.error is None}
     ran = {r.code for r in rules if r.scope != "meta"}
     findings, unused = suppression.apply(findings, parsed, ran)
@@ -94,6 +96,7 @@ def run(project: Project, rules: Iterable[Rule], settings: Settings | None = Non
 def _raw_findings(project: Project, rules: list[Rule]) -> list[Finding]:
     config_rules = [r for r in rules if r.scope == "config"]
     file_rules = [r for r in rules if r.scope == "file"]
+    internal = next((r for r in rules if r.code == "NX999"), None)
     findings: dict[tuple, Finding] = {}
 
     def add(found: Iterable[Finding | None]) -> None:
@@ -102,60 +105,109 @@ def _raw_findings(project: Project, rules: list[Rule]) -> list[Finding]:
                 findings.setdefault(finding.identity, finding)
 
     configs_by_file: dict[str, list] = {}
-    if config_rules or file_rules:
-        for root in project.roots:
-            parsed = project.parsed(root)
-            if not isinstance(parsed, ParsedFile) or parsed.error is not None:
+    judged: list[tuple[Unit, list[Finding]]] = []
+    units = project.units if config_rules or file_rules else []
+    for unit in units:
+        for module in unit.modules:
+            configs_by_file.setdefault(module.path, []).append(unit.config)
+        if not config_rules or _root_unreadable(project, unit):
+            continue
+        found: list[Finding] = []
+        for rule in config_rules:
+            if rule.whole_system and not unit.whole:
                 continue
-            systems = project.systems_for(root)
-            per_system: list[Finding] = []
-            for system in systems:
-                config = project.config(root, system)
-                for module in config.modules:
-                    configs_by_file.setdefault(module.path, []).append(config)
-                for rule in config_rules:
-                    ctx = ConfigContext(rule, config, system or project.systems[0], system is not None, project)
-                    per_system.extend(f for f in rule.check(ctx) or () if f is not None)
-            add(merge_systems(per_system, systems))
+            ctx = ConfigContext(rule, unit.config, unit.arch, unit.arch_specific, project, unit.whole)
+            try:
+                found.extend(f for f in rule.check(ctx) or () if f is not None)
+            except Exception as error:  # a bug in one rule must not stop the others
+                anchor = unit.systems[0].declared_at
+                failure = internal_error(internal, anchor, f"{rule.code} on {unit.systems[0].name}", error)
+                found.extend([failure] if failure is not None else [])
+        if unit.reportable is not None:
+            found = [f for f in found if f.path in unit.reportable]
+        judged.append((unit, found))
+    checked = project.checked_files
+    reported = set(checked)
+    add(f for f in merge_units(judged) if f.path in reported)
 
-    for path in _all_files(project):
+    for path in checked:
         parsed = project.parsed(path)
         if isinstance(parsed, ReadProblem):
             add([read_problem_finding(parsed)])
             continue
         for rule in file_rules:
             ctx = FileContext(rule, parsed, configs_by_file.get(path, []), project)
-            add(rule.check(ctx) or ())
+            try:
+                add(rule.check(ctx) or ())
+            except Exception as error:
+                add([internal_error(internal, Span(parsed.source, 0, 0), rule.code, error)])
+    add(internal_error(internal, e.span or Span(SourceFile(e.path, b""), 0, 0), e.message, None)
+        for e in project.errors)
     return list(findings.values())
 
 
-def merge_systems(findings: list[Finding], systems: list[str | None]) -> list[Finding]:
-    """A finding made on every system judged is reported once, without naming a system."""
-    if len(systems) < 2:
-        return findings
-    groups: dict[tuple, list[Finding]] = {}
-    for finding in findings:
-        message = finding.message.replace(f" on {finding.system}", "", 1) if finding.system else finding.message
-        groups.setdefault((finding.code, finding.span.path, finding.span.start, finding.span.end, message),
-                          []).append(finding)
-    merged = []
+def _root_unreadable(project: Project, unit: Unit) -> bool:
+    """A module-graph root that does not parse is reported once, by NX000, not judged."""
+    system = unit.systems[0]
+    if system.origin not in ("root", "fragment"):
+        return False
+    parsed = project.parsed(system.name)
+    return not isinstance(parsed, ParsedFile) or parsed.error is not None
+
+
+def merge_units(judged: list[tuple[Unit, list[Finding]]]) -> list[Finding]:
+    """One finding for what several evaluations found at one place.  It holds in every
+    system (and architecture) that contains its file: reported once, naming none.  In
+    every system but not on every architecture: once per architecture (" on x86_64-linux").
+    In some systems only: once, saying which."""
+    holders: dict[str, set[tuple[str, str | None]]] = {}     # file -> every (system, arch) containing it
+    for unit, _ in judged:
+        labels = _labels(unit)
+        for path in unit.files:
+            holders.setdefault(path, set()).update(labels)
+    groups: dict[tuple, list[tuple[Finding, Unit]]] = {}
+    for unit, found in judged:
+        for finding in found:
+            groups.setdefault((finding.code, finding.span.path, finding.span.start, finding.span.end,
+                               _without_system(finding)), []).append((finding, unit))
+    merged: list[Finding] = []
     for (*_, message), group in groups.items():
-        if {f.system for f in group} >= set(systems):
-            first = group[0]
+        held = set().union(*(_labels(unit) for _, unit in group))
+        every = holders.get(group[0][0].span.path) or held
+        first = group[0][0]
+        if held >= every:
             merged.append(Finding(first.code, first.name, first.severity, message, first.span, first.fix, None))
-        else:
-            merged.extend(group)
+            continue
+        names = {name for name, _ in held}
+        all_names = {name for name, _ in every}
+        distinct = list({f.identity: f for f, _ in group}.values())
+        if names >= all_names:
+            merged.extend(distinct)
+            continue
+        shown = sorted(names)
+        suffix = f" (in {len(shown)} of {len(all_names)} systems: {', '.join(shown)})"
+        for finding in distinct:
+            merged.append(Finding(finding.code, finding.name, finding.severity, finding.message + suffix,
+                                  finding.span, finding.fix, ", ".join(shown)))
     return merged
 
 
-def _all_files(project: Project) -> list[str]:
-    """The given files, then every imported file that exists, each once."""
-    seen: dict[str, None] = dict.fromkeys(project.files)
-    for root in project.roots:
-        for module in project.closure(root, project.systems[0]):
-            if "#" not in module.key:
-                seen.setdefault(module.path, None)
-    return list(seen)
+def _labels(unit: Unit) -> set[tuple[str, str | None]]:
+    return {(name, unit.arch if unit.arch_specific else None) for name in unit.names}
+
+
+def _without_system(finding: Finding) -> str:
+    return finding.message.replace(f" on {finding.system}", "", 1) if finding.system else finding.message
+
+
+def internal_error(rule: Rule | None, span: Span | None, doing: str, error: Exception | None) -> Finding | None:
+    """NX999: the linter failed on one thing (a bug); the run goes on."""
+    if rule is None or span is None:
+        return None
+    if error is not None:
+        text = str(error).splitlines()[0] if str(error) else ""
+        doing = f"{doing}: {type(error).__name__}{': ' + text if text else ''}"
+    return Finding(rule.code, rule.name, rule.severity, f"internal error in stereos-lint while {doing}", span)
 
 
 def read_problem_finding(problem: ReadProblem) -> Finding:

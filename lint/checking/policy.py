@@ -266,7 +266,7 @@ def _judge(ctx: ConfigContext, option: str, check: Check, authority: str) -> Fin
         if check.predicate in _SATISFIED_WHEN_MISSING:
             return None
         anchor = ctx.config.anchor(option, check.siblings)
-        return ctx.finding(anchor, _message(check, name, None, f"{name} is not set{ctx.on} but {authority} "
+        return ctx.system_finding(anchor, _message(check, name, None, f"{name} is not set{ctx.on} but {authority} "
                                                              f"requires it {requirement}{why}"))
     winner = resolution.winner
     span = winner.span if winner else None
@@ -281,11 +281,13 @@ def _judge(ctx: ConfigContext, option: str, check: Check, authority: str) -> Fin
     verdict = holds(check.predicate, resolution.value, check.expected)
     if verdict:
         return _forced(ctx, resolution, check, name, authority, why)
-    if check.predicate in ("contains", "not-contains") and resolution.items:
+    # A list that lacks an item is only wrong in a whole system: other modules may add it.
+    report = ctx.system_finding if check.predicate == "contains" else ctx.finding
+    if check.predicate == "not-contains" and resolution.items:
         offending = [i for i in resolution.items if i.value == check.expected]
         if offending and offending[0].span is not None:
             span = offending[0].span
-    return ctx.finding(span, _message(check, name, resolution.value,
+    return report(span, _message(check, name, resolution.value,
                                       f"{name} is {nix_literal(resolution.value)} ({where(winner)}){ctx.on} but "
                                       f"{authority} requires it {requirement}{why}"))
 

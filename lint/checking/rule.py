@@ -32,6 +32,7 @@ class Rule:
     fixable: bool = False
     pack: str = ""
     text: str | None = None        # documentation of a declarative rule (Python rules use the docstring)
+    whole_system: bool = False     # judges the system as a whole (order, coverage): never run on fragments
 
     @property
     def doc(self) -> str:
@@ -47,13 +48,17 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(code: str, name: str, *, severity: str, summary: str, scope: str = "config",
-         fixable: bool = False) -> Callable:
-    """Register the decorated check function as rule `code`."""
+         fixable: bool = False, whole_system: bool = False) -> Callable:
+    """Register the decorated check function as rule `code`.  `whole_system`: every
+    finding it can make is about the system as a whole (an order among list items
+    that every module adds to, whether some unit covers a need), so it does not run
+    on fragments."""
     def register(check: Callable) -> Callable:
         if code in REGISTRY:
             raise ValueError(f"rule {code} is registered twice")
         pack = check.__module__.split(".")[2] if check.__module__.count(".") >= 2 else ""
-        REGISTRY[code] = Rule(code, name, Severity(severity), summary, check, scope, fixable, pack)
+        REGISTRY[code] = Rule(code, name, Severity(severity), summary, check, scope, fixable, pack,
+                              whole_system=whole_system)
         check.rule = REGISTRY[code]
         return check
     return register
@@ -67,9 +72,10 @@ class ConfigContext:
 
     rule: Rule
     config: EffectiveConfig
-    system: str                    # the system being judged
-    arch_specific: bool            # True when the root's value depends on the system
+    system: str                    # the architecture being judged
+    arch_specific: bool            # True when the configuration is judged on several architectures
     project: Any = None
+    whole: bool = True             # a whole system; False: a fragment, judged only on what it defines
 
     @property
     def on(self) -> str:
@@ -78,10 +84,20 @@ class ConfigContext:
 
     def finding(self, span: Span | None, message: str, fix: Fix | None = None,
                 severity: Severity | None = None) -> Finding | None:
-        if span is None:
+        """A finding about a value the configuration defines.  A fragment gets no
+        informational ones: what it cannot know, the systems that import it decide."""
+        severity = severity or self.rule.severity
+        if span is None or (not self.whole and severity is Severity.INFO):
             return None
-        return Finding(self.rule.code, self.rule.name, severity or self.rule.severity, message, span, fix,
+        return Finding(self.rule.code, self.rule.name, severity, message, span, fix,
                        self.system if self.arch_specific else None)
+
+    def system_finding(self, span: Span | None, message: str, fix: Fix | None = None,
+                       severity: Severity | None = None) -> Finding | None:
+        """A finding that only a whole system can prove: something it does not define
+        ("… is not set", a list that lacks an item), or the order of a list that other
+        modules add to.  In a fragment, the rest lives in the systems that import it."""
+        return self.finding(span, message, fix, severity) if self.whole else None
 
     def cannot_verify(self, resolution: Resolution, requirement: str,
                       authority: str = "the SPEC") -> Finding | None:
@@ -270,7 +286,7 @@ def expect_value(ctx: ConfigContext, option: str, expected: Any, why: str, *,
         fix = None
         if shown is None:
             fix = insert_binding_fix(ctx.config, anchor, option, expected, forced=max_priority is not None)
-        found = ctx.finding(anchor, f"{name} is not set{ctx.on} but {authority} requires {want}: {why}", fix)
+        found = ctx.system_finding(anchor, f"{name} is not set{ctx.on} but {authority} requires {want}: {why}", fix)
         if found:
             yield found
         return

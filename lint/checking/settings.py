@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,8 @@ class Settings:
     extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)   # code -> error | warning | info
-    systems: list[str] = field(default_factory=list)
+    systems: list[str] = field(default_factory=list)          # architectures judged where a system's is unknown
+    system_tables: dict[str, dict] = field(default_factory=dict)   # [systems.NAME]: explicit systems
     roots: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)         # globs of paths not to lint
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
@@ -43,7 +45,8 @@ class Settings:
             "extend-select": self.extend_select,
             "ignore": self.ignore,
             "severity": self.severity,
-            "systems": self.systems,
+            "systems": self.system_tables or self.systems,
+            "architectures": self.systems,
             "roots": self.roots,
             "exclude": self.exclude,
             "per-file-ignores": self.per_file_ignores,
@@ -66,7 +69,9 @@ class Settings:
 
 
 _LISTS = {"select": "select", "extend-select": "extend_select", "ignore": "ignore", "systems": "systems",
-          "roots": "roots", "exclude": "exclude"}
+          "architectures": "systems", "roots": "roots", "exclude": "exclude"}
+_ARCHITECTURE = re.compile(r"[a-z0-9_]+-(linux|darwin)")
+_SYSTEM_KEYS = {"modules", "system"}
 
 
 def find_config(start: str) -> str | None:
@@ -105,7 +110,9 @@ def load_settings(path: str | None, known_codes: set[str], packs: set[str]) -> S
     settings = Settings(source=path, base_dir=os.path.dirname(os.path.abspath(path)))
     for key, value in table.items():
         where = f"{path}: {prefix}{'.' if prefix else ''}{key}"
-        if key in _LISTS:
+        if key == "systems" and isinstance(value, dict):
+            settings.system_tables = _system_tables(value, where)
+        elif key in _LISTS:
             setattr(settings, _LISTS[key], _string_list(value, where))
         elif key == "severity":
             settings.severity = _severity_table(value, where)
@@ -146,6 +153,26 @@ def _string_list(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise SettingsError(f"{where}: expected a list of strings")
     return value
+
+
+def _system_tables(value: dict, where: str) -> dict[str, dict]:
+    """`[systems.NAME]` tables: `modules` (files, in order) and an optional `system`."""
+    tables = {}
+    for name, table in value.items():
+        here = f"{where}.{name}"
+        if not isinstance(table, dict):
+            raise SettingsError(f"{here}: expected a table with modules = [files] and system = \"ARCH\"")
+        for key in table:
+            if key not in _SYSTEM_KEYS:
+                raise SettingsError(f"{here}: unknown key {key!r} (known: modules, system)")
+        if "modules" not in table:
+            raise SettingsError(f"{here}: a system needs modules = [files]")
+        modules = _string_list(table["modules"], f"{here}.modules")
+        system = table.get("system")
+        if system is not None and (not isinstance(system, str) or not _ARCHITECTURE.fullmatch(system)):
+            raise SettingsError(f"{here}.system: expected an architecture such as aarch64-linux")
+        tables[name] = {"modules": modules, "system": system}
+    return tables
 
 
 def _severity_table(value: Any, where: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 
 import click
@@ -15,13 +16,15 @@ import click
 from .. import __version__
 from .discover import PathError, discover
 from ..checking.engine import load_rules
-from .explain_value import records, render_text
+from . import explain_value, systems_listing
 from ..checking import baseline
 from . import parallel
 from ..checking import policy
 from ..checking.findings import Severity
 from ..checking.fixes import fixed_files, unified_diff
+from ..systems.configured import configured_systems
 from ..systems.project import DEFAULT_SYSTEMS, Project
+from ..systems.system import FILE, ModuleRef, System
 from .reporters import REPORTERS, render
 from ..checking.settings import Settings, SettingsError, check_code, find_config, load_settings
 
@@ -100,8 +103,14 @@ def _files(paths: tuple[str, ...], settings: Settings | None = None) -> list[str
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Configuration file (default: the nearest .stereos-lint.toml or pyproject.toml).")
 @click.option("--show-settings", is_flag=True, help="Print the merged settings and exit.")
-@click.option("--system", "systems", multiple=True, help="Systems to judge (default: aarch64-linux, x86_64-linux).")
-@click.option("--root", "roots", multiple=True, help="Module roots (default: files no other file imports).")
+@click.option("--system", "systems", multiple=True,
+              help="Judge only this system (a name `stereos-lint systems` lists); an architecture such as "
+                   "x86_64-linux means --arch.")
+@click.option("--arch", "architectures", multiple=True,
+              help="Architectures judged where a system's own is not known (default: aarch64-linux, x86_64-linux).")
+@click.option("--root", "roots", multiple=True,
+              help="Module roots judged as systems instead of the discovered ones (default: files no other "
+                   "file imports, where no system is found).")
 @click.option("--context", "context", multiple=True, type=click.Path(),
               help="Also evaluate these paths' modules (for the module graph) but report only on PATHS.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
@@ -113,8 +122,8 @@ def _files(paths: tuple[str, ...], settings: Settings | None = None) -> list[str
               help="Record the current findings as the baseline and exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Lint large trees in N processes (0: one per core); the findings are the same.")
-def check(paths, output_format, select, extend_select, ignore, config_file, show_settings, systems, roots,
-          context, exit_zero, fix, show_diff, baseline_file, write_baseline_file, jobs) -> None:
+def check(paths, output_format, select, extend_select, ignore, config_file, show_settings, systems, architectures,
+          roots, context, exit_zero, fix, show_diff, baseline_file, write_baseline_file, jobs) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
     try:
         settings = _settings(config_file, paths)
@@ -128,11 +137,13 @@ def check(paths, output_format, select, extend_select, ignore, config_file, show
     files = _files(paths, settings)
     reported = set(files)
     context_files = [f for f in _files(context, settings) if f not in reported] if context else []
-    chosen_systems = tuple(systems) or tuple(settings.systems) or DEFAULT_SYSTEMS
+    chosen_architectures, only = _architectures_and_names(systems, architectures, settings)
     chosen_roots = list(roots) or [os.path.join(settings.base_dir, r) for r in settings.roots] or None
+    configured = _configured(settings)
 
     def lint():
-        found = parallel.lint(files + context_files, chosen_systems, chosen_roots, rules, settings, jobs)
+        found = parallel.lint(files + context_files, chosen_architectures, chosen_roots, rules, settings, jobs,
+                              configured=configured, only=only)
         return [f for f in found if f.path in reported] if context_files else found
 
     findings = lint()
@@ -180,18 +191,90 @@ def _fix_until_stable(findings, lint, rounds: int = 10):
 @main.command(name="eval")
 @click.argument("option")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list with one object per root (and system).")
-@click.option("--system", "systems", multiple=True, help="Systems to judge (default: aarch64-linux, x86_64-linux).")
-@click.option("--root", "roots", multiple=True, help="Module roots (default: files no other file imports).")
-def eval_command(option, paths, as_json, systems, roots) -> None:
-    """Show OPTION's effective value in every root found in PATHS, where it was
-    decided, and why every other definition lost."""
-    project = Project(_files(paths), tuple(systems) or DEFAULT_SYSTEMS, list(roots) or None)
-    result = records(project, option)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list with one object per system (and architecture).")
+@click.option("--system", "systems", multiple=True,
+              help="Only this system (a name `stereos-lint systems` lists); an architecture such as "
+                   "x86_64-linux means --arch.")
+@click.option("--module", "modules", multiple=True, type=click.Path(),
+              help="These files, in this order, form one system (as lib.evalModules { modules = [ … ]; } would).")
+@click.option("--arch", "architectures", multiple=True,
+              help="Architectures judged where a system's own is not known (default: aarch64-linux, x86_64-linux).")
+@click.option("--root", "roots", multiple=True, help="Module roots judged as systems instead of the discovered ones.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file.")
+def eval_command(option, paths, as_json, systems, modules, architectures, roots, config_file) -> None:
+    """Show OPTION's effective value in every system PATHS belong to (module-graph roots
+    where no system is found), where it was decided, and why every other definition lost."""
+    settings = _configured_settings(config_file, paths or modules)
+    chosen_architectures, only = _architectures_and_names(systems, architectures, settings)
+    if modules:
+        for path in modules:
+            if not os.path.isfile(path):
+                raise click.UsageError(f"{path}: no such file")
+        system = System("modules", None, None, [ModuleRef(FILE, path, path) for path in modules], origin="configured")
+        project = Project(list(modules), chosen_architectures, configured=[system])
+    else:
+        project = Project(_files(paths), chosen_architectures, list(roots) or None, _configured(settings))
+    if only is not None:
+        known = {name for s in project.systems for name in (s.name, *s.aliases)}
+        missing = sorted(only - known)
+        if missing:
+            raise click.UsageError(f"no system named {', '.join(missing)} (found: {', '.join(sorted(known)) or 'none'})")
+    result = explain_value.records(project, option, only)
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        click.echo(render_text(result), nl=False)
+        click.echo(explain_value.render_text(result), nl=False)
+
+
+@main.command(name="systems")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--json", "as_json", is_flag=True,
+              help='Print JSON: a list of {"name", "system", "declared_at", "modules", "opaque", "gaps"}.')
+@click.option("--arch", "architectures", multiple=True,
+              help="Architectures judged where a system's own is not known (default: aarch64-linux, x86_64-linux).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file.")
+def systems_command(paths, as_json, architectures, config_file) -> None:
+    """List every system the repositories of PATHS build: its name, architecture, where
+    it is declared, its modules, what the linter cannot see of it and what discovery
+    could not know."""
+    settings = _configured_settings(config_file, paths)
+    chosen_architectures, _ = _architectures_and_names((), architectures, settings)
+    project = Project(_files(paths, settings), chosen_architectures, configured=_configured(settings))
+    found = systems_listing.records(project)
+    problems = [p for r in project.repositories if r.discovery for p in r.discovery.problems]
+    problems += [e.message for e in project.errors]
+    if as_json:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        for problem in problems:
+            click.echo(f"discovery: {problem}", err=True)
+    else:
+        click.echo(systems_listing.render_text(found, problems), nl=False)
+
+
+_ARCHITECTURE = re.compile(r"[a-z0-9_]+-(linux|darwin)")
+
+
+def _architectures_and_names(systems: tuple[str, ...], architectures: tuple[str, ...],
+                             settings: Settings) -> tuple[tuple[str, ...], set[str] | None]:
+    """`--system` takes a system's name; one that looks like an architecture (the meaning
+    `--system` had before systems were discovered) is taken as `--arch`."""
+    names = {s for s in systems if not _ARCHITECTURE.fullmatch(s)}
+    chosen = tuple(architectures) + tuple(s for s in systems if _ARCHITECTURE.fullmatch(s))
+    return chosen or tuple(settings.systems) or DEFAULT_SYSTEMS, names or None
+
+
+def _configured(settings: Settings) -> list[System] | None:
+    """The systems the configuration names, which replace the discovered ones."""
+    if not settings.system_tables:
+        return None
+    return configured_systems(settings.system_tables, settings.source, settings.base_dir)
+
+
+def _configured_settings(config_file: str | None, paths: tuple[str, ...]) -> Settings:
+    try:
+        return _settings(config_file, paths)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
 
 
 @main.command(name="rules")

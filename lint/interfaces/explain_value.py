@@ -29,21 +29,45 @@ def _place(definition: Definition | None) -> dict | None:
     return {"file": definition.span.path, "line": line, "column": column}
 
 
-def records(project: Project, option: str) -> list[dict]:
-    """One record per root, or per root and system where the value differs by system."""
+def records(project: Project, option: str, names: set[str] | None = None) -> list[dict]:
+    """One record per system (identical systems share one), per architecture where it is
+    judged on several; a module-graph root standing in for a system is one record where
+    its architectures agree.  `names`: only the systems so named."""
     out: list[dict] = []
-    for root in project.roots:
-        problem = _unreadable(project, root)
-        if problem:
-            out.append({"root": root, "option": format_option(parse_option(option)), "system": None,
-                        "defined": False, "error": problem})
+    by_system: dict[int, list] = {}
+    for unit in project.units:
+        if not unit.whole or (names is not None and not names & {*unit.names, *_aliases(unit)}):
             continue
-        per_system = [(s, project.config(root, s).resolve(option)) for s in project.systems_for(root)]
-        rendered = [(s, _record(root, option, s, r)) for s, r in per_system]
-        if len(rendered) > 1 and all(_same(rendered[0][1], r) for _, r in rendered[1:]):
-            rendered = [(None, _record(root, option, None, per_system[0][1]))]
-        out.extend(record for _, record in rendered)
+        by_system.setdefault(id(unit.systems[0]), []).append(unit)
+    for units in by_system.values():
+        system = units[0].systems[0]
+        problem = _unreadable(project, system.name) if system.origin == "root" else None
+        if problem:
+            out.append(_identity(units[0], option, None) | {"defined": False, "error": problem})
+            continue
+        rendered = [_record(unit, option, unit.config.resolve(option)) for unit in units]
+        if len(rendered) > 1 and all(_same(rendered[0], r) for r in rendered[1:]):
+            rendered = [rendered[0] | {"system": system.arch}]
+        out.extend(rendered)
     return out
+
+
+def _aliases(unit) -> list[str]:
+    return [alias for system in unit.systems for alias in system.aliases]
+
+
+def _identity(unit, option: str, system: str | None) -> dict:
+    """Which system a record is about: `name` (a root's file or a system's name), the
+    identical systems sharing its evaluation, and `root` for a module-graph root."""
+    first = unit.systems[0]
+    record: dict[str, Any] = {"name": first.name}
+    if first.origin == "root":
+        record["root"] = first.name
+    if len(unit.systems) > 1:
+        record["systems"] = unit.names
+    record["option"] = format_option(parse_option(option))
+    record["system"] = system
+    return record
 
 
 def _unreadable(project: Project, root: str) -> str | None:
@@ -61,19 +85,17 @@ def _same(a: dict, b: dict) -> bool:
     return strip(a) == strip(b)
 
 
-def _record(root: str, option: str, system: str | None, resolution: Resolution) -> dict:
-    name = format_option(parse_option(option))
+def _record(unit, option: str, resolution: Resolution) -> dict:
+    system = unit.arch if unit.arch_specific or unit.systems[0].arch else None
+    record = _identity(unit, option, system)
     if not resolution.defined and not resolution.definitions:
-        return {"root": root, "option": name, "system": system, "defined": False}
-    record: dict[str, Any] = {
-        "root": root,
-        "option": name,
-        "system": system,
+        return record | {"defined": False}
+    record.update({
         "defined": resolution.defined,
         "value": json_value(resolution.value) if resolution.defined else None,
         "defined_at": _place(resolution.winner),
         "priority": resolution.priority,
-    }
+    })
     if resolution.uncertain:
         record["uncertain"] = resolution.uncertain
     if resolution.conflict:
@@ -97,7 +119,8 @@ def render_text(records_: list[dict]) -> str:
     lines: list[str] = []
     for record in records_:
         system = f" ({record['system']})" if record.get("system") else ""
-        lines.append(f"{record['root']}{system}:")
+        shared = f" (also {', '.join(record['systems'][1:])})" if record.get("systems") else ""
+        lines.append(f"{record['name']}{system}{shared}:")
         if record.get("error"):
             lines.append(f"  cannot evaluate {record['option']}: {record['error']}")
             lines.append("")

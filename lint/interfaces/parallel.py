@@ -80,13 +80,17 @@ def resolve_jobs(jobs: int) -> int:
 
 
 def lint(files: list[str], systems: tuple[str, ...], roots: list[str] | None, rules: Iterable[Rule],
-         settings: Settings | None = None, jobs: int = 1, min_files: int | None = None) -> list[Finding]:
-    """What `run(Project(files, systems, roots), rules, settings)` returns, computed in parts."""
+         settings: Settings | None = None, jobs: int = 1, min_files: int | None = None,
+         configured=None, only: set[str] | None = None) -> list[Finding]:
+    """What `run(Project(files, systems, roots, configured, only=only), rules, settings)`
+    returns, computed in parts."""
     # As in `run`: no automatic collections over the large graph of results (unpickling
     # and sorting a hundred thousand findings would trigger many); chunks collect their own.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
+        if configured is not None or only is not None:   # systems named up front: one project
+            return run(Project(files, systems, roots, configured, only=only), rules, settings or Settings())
         return _lint(files, systems, roots, rules, settings, jobs, min_files)
     finally:
         gc.unfreeze()
@@ -286,21 +290,16 @@ def _execute(tasks: list[tuple], jobs: int, costs: list[int]) -> list[tuple[list
 
 
 class _ChunkProject(Project):
-    """A Project that records every file it reads, and that can have no roots at all (a chunk
-    without any of the roots named on the command line)."""
+    """A Project that records every file it reads.  A chunk without any of the roots
+    named on the command line has no roots at all (not the files nobody imports)."""
 
     def __init__(self, files: list[str], systems: tuple[str, ...], roots: list[str], explicit_roots: bool):
-        super().__init__(files, systems, roots or None)
+        super().__init__(files, systems, roots if explicit_roots else None)
         self.read: dict[str, None] = {}
-        self._no_roots = explicit_roots and not roots
 
     def parsed(self, path: str):
-        self.read[os.path.normpath(path)] = None
+        self.read[self.canonical(path)] = None
         return super().parsed(path)
-
-    @property
-    def roots(self) -> list[str]:
-        return [] if self._no_roots else super().roots
 
 
 def _lint_chunk(task: tuple) -> tuple[list[Finding], list[str]]:

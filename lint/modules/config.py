@@ -127,8 +127,9 @@ class EffectiveConfig:
     """All definitions reachable from one root, evaluated for one system."""
 
     def __init__(self, root: str, system: str | None, modules: list, definitions: list[Definition],
-                 presences: list[Presence]):
+                 presences: list[Presence], fallback_anchor: Span | None = None):
         self.root = root
+        self.fallback_anchor = fallback_anchor   # where a missing option is reported when nothing is closer
         self.system = system
         self.modules = modules            # in NixOS module order (builtins.genericClosure)
         self.definitions = definitions
@@ -226,7 +227,7 @@ class EffectiveConfig:
     def anchor(self, option: str | Iterable[str], siblings: Iterable[str | Iterable[str]] = ()) -> Span | None:
         """Where a missing `option` belongs: the attribute set written for its parent,
         else the first written of `siblings` (options that belong next to it), else the
-        first binding under its nearest defined prefix, else the root file's start."""
+        first binding under its nearest defined prefix, else where the system is declared (a root file's start)."""
         path = parse_option(option)
         parent = path[:-1]
         for presence in self.presences:
@@ -246,6 +247,8 @@ class EffectiveConfig:
                      if d.option[:length] == prefix and d.key_span is not None]
             if spans:
                 return min(spans, key=self._source_rank)
+        if self.fallback_anchor is not None:
+            return self.fallback_anchor
         root_module = self.modules[0] if self.modules else None
         if root_module is not None and root_module.parsed is not None:
             return Span(root_module.parsed.source, 0, 0)
@@ -310,7 +313,7 @@ class EffectiveConfig:
         values = [self._python(d.value) for d in winners]
         if all(_same(values[0], other) for other in values[1:]):
             return
-        if resolution.option[-1] in CONCATENATED_OPTION_NAMES and all(isinstance(d.value, v.Str) for d in ordered):
+        if resolution.option and resolution.option[-1] in CONCATENATED_OPTION_NAMES and all(isinstance(d.value, v.Str) for d in ordered):
             parts: list = []
             for index, d in enumerate(ordered):
                 if index:

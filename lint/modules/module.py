@@ -49,8 +49,9 @@ def resolve_import_path(path: str) -> tuple[str, bool]:
 
 
 def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpreter,
-                value: v.Value | None = None) -> Module:
-    """Evaluate one module under `interp` (one system) and collect its definitions."""
+                value: v.Value | None = None, arguments: v.Value | None = None) -> Module:
+    """Evaluate one module under `interp` (one system) and collect its definitions.
+    A module function is called with `arguments` (default: `{ config, lib, pkgs, … }`)."""
     module = Module(key=key, path=path, parsed=parsed)
     interp.arch_used = False
     if value is None:
@@ -62,7 +63,7 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
             return module
         value = interp.eval_file(parsed.source, parsed.root)
     if isinstance(value, v.Lambda):
-        value = interp.apply(value, interp.builtins.module_arguments(), value.span)
+        value = interp.apply(value, arguments or interp.builtins.module_arguments(), value.span)
     if not isinstance(value, v.AttrsV):
         module.problem = f"the module is not an attribute set that can be known ({_describe(value)})"
         module.defs = collect(v.Unknown(value.span, module.problem), key)

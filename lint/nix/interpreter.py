@@ -57,13 +57,19 @@ def select_attr(value: v.Value, name: str) -> v.Lazy | None:
 
 
 class Interpreter:
-    def __init__(self, system: str):
+    """Evaluates Nix for one system.  `importer` (value, span) -> value | None makes
+    `import` follow local files (system discovery does); `lib_extensions` adds members
+    to `lib` (the system builders discovery recognises)."""
+
+    def __init__(self, system: str | None, importer=None, lib_extensions: dict | None = None):
         self.system = system
         self.arch_used = False
         self.depth = 0
+        self.importer = importer
+        self.frames: list[tuple[Span, v.Lambda]] = []   # the function calls being evaluated, outermost first
         from .nixlib import Builtins  # local import: nixlib needs this module's names
 
-        self.builtins = Builtins(self)
+        self.builtins = Builtins(self, lib_extensions)
         self.global_env = Env(self.builtins.globals())
 
     # -- entry points ---------------------------------------------------------------
@@ -96,7 +102,7 @@ class Interpreter:
     def span(source: SourceFile, node: Any) -> Span:
         return Span(source, node.start_byte, node.end_byte)
 
-    def use_arch(self) -> str:
+    def use_arch(self) -> str | None:
         self.arch_used = True
         return self.system
 
@@ -395,9 +401,11 @@ class Interpreter:
                 self.depth -= 1
         if isinstance(function, v.Lambda):
             self.depth += 1
+            self.frames.append((span, function))
             try:
                 return self.call_lambda(function, argument, span)
             finally:
+                self.frames.pop()
                 self.depth -= 1
         if isinstance(function, v.Symbolic):
             return v.Unknown(span, f"call of {function.name}")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import values as v
+from . import functions, values as v
+from .functions import definitions as functions_of_lists_sets_and_files
 from .source import Span
 
 # lib/modules.nix priorities: the lowest number wins.
@@ -26,7 +27,7 @@ DEFAULT_ORDER = 1000
 ORDERS = {"mkBefore": 500, "mkAfter": 1500}
 
 # lib's sub-namespaces re-export the same functions (lib.modules.mkForce == lib.mkForce).
-LIB_NAMESPACES = frozenset({"modules", "lists", "strings", "attrsets", "trivial", "options", "types"})
+LIB_NAMESPACES = frozenset({"modules", "lists", "strings", "attrsets", "trivial", "options", "types", "filesystem"})
 
 
 class Namespace(v.Value):
@@ -49,8 +50,9 @@ class Namespace(v.Value):
 class Builtins:
     """Builds the modelled namespaces for one interpreter (so platform answers know its system)."""
 
-    def __init__(self, interp):
+    def __init__(self, interp, lib_extensions: dict[str, v.Lazy] | None = None):
         self.interp = interp
+        self.lib_extensions = lib_extensions or {}
         self.lib = Namespace("lib", self._lib_member)
         self.pkgs = Namespace("pkgs", self._pkgs_member)
         self.builtins = Namespace("builtins", self._builtins_member)
@@ -64,8 +66,9 @@ class Builtins:
             "false": v.Const(False, None),
             "null": v.Const(None, None),
             "builtins": self.builtins,
-            "import": v.Symbolic(("import",), None),
+            "import": v.Primop("import", 1, self._import),
             "toString": self._builtins_member("toString"),
+            "map": self._lib_functions["map"],
         }
 
     def module_arguments(self) -> v.AttrsV:
@@ -84,7 +87,16 @@ class Builtins:
     def _lib_member(self, name: str) -> v.Lazy | None:
         if name in LIB_NAMESPACES:
             return self.lib
+        if name in self.lib_extensions:
+            return self.lib_extensions[name]
         return self._lib_functions.get(name)
+
+    def _import(self, span: Span, path: v.Lazy) -> v.Value:
+        """`import PATH`: the file's value where the interpreter was given an importer
+        (system discovery), else unknown (modules' imports are `imports`, not `import`)."""
+        importer = self.interp.importer
+        found = importer(v.force(path), span) if importer is not None else None
+        return found if found is not None else v.Unknown(span, "call of import")
 
     def _make_lib_functions(self) -> dict[str, v.Value]:
         functions: dict[str, v.Value] = {}
@@ -107,6 +119,8 @@ class Builtins:
         prim("concatStringsSep", 2, self._concat_strings_sep)
         prim("elem", 2, self._elem)
         prim("id", 1, lambda span, x: v.force(x))
+        for name, (arity, impl) in functions_of_lists_sets_and_files(self.interp).items():
+            prim(name, arity, impl)
         functions["isAarch64"] = v.Thunk(lambda: self._platform_member("isAarch64"))
         return functions
 
@@ -190,9 +204,11 @@ class Builtins:
 
     def _builtins_member(self, name: str) -> v.Lazy | None:
         if name == "currentSystem":
-            return v.Str((self.interp.use_arch(),), None)
-        if name in ("elem", "concatStringsSep"):
+            return self._system_string()
+        if name in ("elem", "concatStringsSep") or name in functions.BUILTINS:
             return self._lib_functions[name]
+        if name == "import":
+            return v.Primop("import", 1, self._import)
         if name == "toString":
             return v.Primop("toString", 1, self._to_string)
         return None
@@ -221,8 +237,14 @@ class Builtins:
         if name in ("hostPlatform", "buildPlatform", "targetPlatform"):
             return self.platform
         if name == "system":
-            return v.Str((self.interp.use_arch(),), None)
+            return self._system_string()
         return None
+
+    def _system_string(self) -> v.Value:
+        """The system being judged, as `pkgs.system` gives it (unknown to an interpreter
+        that judges none, such as the one discovering systems)."""
+        system = self.interp.use_arch()
+        return v.Str((system,), None) if system is not None else v.Unknown(None, "the system is not known here")
 
     def _stdenv_member(self, name: str) -> v.Lazy | None:
         if name in ("hostPlatform", "buildPlatform", "targetPlatform"):
@@ -242,7 +264,10 @@ class Builtins:
             "isRiscV64": lambda s: s.startswith("riscv64-"),
         }
         if name in tests:
-            return v.Const(tests[name](self.interp.use_arch()), None)
+            system = self.interp.use_arch()
+            if system is None:
+                return v.Unknown(None, f"{name}: the system is not known here")
+            return v.Const(tests[name](system), None)
         if name == "system":
-            return v.Str((self.interp.use_arch(),), None)
+            return self._system_string()
         return None

@@ -76,6 +76,9 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
             return v.ListV(left.items + right.items, span)
         return v.Unknown(span, "list concatenation with a value that cannot be known")
     if op == "//":
+        property_ = _update_of_property(left, right, span)
+        if property_ is not None:
+            return property_
         if isinstance(left, v.AttrsV) and isinstance(right, v.AttrsV):
             attrs = dict(left.attrs)
             attrs.update(right.attrs)
@@ -99,3 +102,22 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
                 return v.Const(int(a_num / b_num), span)
             return v.Const(a_num / b_num, span)
     return v.Unknown(span, f"operator {op}")
+
+
+_PROPERTIES = (v.If, v.Override, v.Merge, v.Order)
+# The attributes through which the module system reads a property (`{ _type = "if"; condition; content; }`).
+_PROPERTY_KEYS = frozenset({"_type", "condition", "content", "contents", "priority"})
+
+
+def _update_of_property(left: v.Value, right: v.Value, span: Span) -> v.Value | None:
+    """`lib.mkIf c { a = 1; } // { b = 2; }`: a property is an attribute set whose `_type`
+    the module system reads, so an update keeps the property of the right side, else the
+    one of the left (whose other attributes the module system never reads: `b` is
+    dropped).  None when neither side is a property."""
+    if isinstance(right, _PROPERTIES):
+        return right
+    if isinstance(left, _PROPERTIES):
+        if isinstance(right, v.AttrsV) and not (_PROPERTY_KEYS & right.attrs.keys()):
+            return left
+        return v.Unknown(span, "attribute-set update of a lib.mkIf/mkMerge/mkOverride value")
+    return None

@@ -1,24 +1,36 @@
-"""A set of Nix files as NixOS sees them: parsed once, evaluated per system,
-grouped into roots (files that no other file imports) with their closures.
+"""The files given, the systems their repositories build, and the evaluations the
+rules run on.
 
-Module order follows nixpkgs' `collectModules`, which is
-`builtins.genericClosure` over `imports`: breadth-first from the root, each
-file once.  That order decides list concatenation across modules.
+A **system** is one `lib.evalModules` run: its modules, its architecture, its
+special arguments (`systems/discovery.py` finds them).  Where a repository's
+systems are known, each is evaluated -- identical ones (same modules, same
+architecture) once -- and a linted file that belongs to no system is a
+**fragment**: judged on what it defines, never on what it leaves unset.  Only
+where no system is found at all do module-graph roots (files no other linted
+file imports) stand in for systems, as whole configurations.
+
+Every evaluation is a `Unit`: the systems sharing it, the architecture it judges,
+its modules in NixOS order and the effective configuration.
 """
 from __future__ import annotations
 
 import os
 import sys
-from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ..modules.closure import collect_modules
 from ..modules.config import EffectiveConfig
+from ..modules.module import ImportEntry, Module, load_module
+from ..nix import values as v
 from ..nix.interpreter import Interpreter
-from ..modules.module import Module, load_module
 from ..nix.parser import ParsedFile, parse_source
-from ..nix.source import SourceFile
+from ..nix.source import SourceFile, Span
+from .discovery import Discovery, discover, repository_root
+from .system import FILE, INLINE, OPAQUE, ModuleRef, System
 
-DEFAULT_SYSTEMS = ("aarch64-linux", "x86_64-linux")
+DEFAULT_SYSTEMS = ("aarch64-linux", "x86_64-linux")   # architectures judged where a system's is not known
+HOST_PLATFORM_OPTIONS = ("nixpkgs.hostPlatform", "nixpkgs.hostPlatform.system", "nixpkgs.system",
+                         "nixpkgs.localSystem.system")
 
 # Deeply nested (but valid) Nix walks deep Python stacks; the evaluator caps its own
 # depth well below this.
@@ -31,23 +43,87 @@ class ReadProblem:
     message: str
 
 
+@dataclass
+class InternalError:
+    """The linter failed on something (a bug): where, and the exception's one-line message."""
+
+    path: str
+    span: Span | None
+    message: str
+
+
+@dataclass
+class Unit:
+    """One evaluation the configuration rules run on."""
+
+    systems: list[System]            # the systems that share it (identical modules and architecture)
+    arch: str                        # the architecture judged
+    arch_specific: bool              # judged on several architectures: findings name the one
+    whole: bool                      # a whole system (False: a fragment, never "not set")
+    modules: list[Module]
+    config: EffectiveConfig
+    reportable: frozenset[str] | None = None   # files its findings may be in (None: any)
+
+    @property
+    def files(self) -> set[str]:
+        return {m.path for m in self.modules}
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.systems]
+
+
+@dataclass
+class Repository:
+    root: str
+    files: list[str]                 # the linted files under it
+    discovery: Discovery | None = None
+    systems: list[System] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+
+
 class Project:
-    def __init__(self, files: list[str], systems: tuple[str, ...] = DEFAULT_SYSTEMS,
-                 roots: list[str] | None = None):
-        self.files = [os.path.normpath(f) for f in files]
-        self.systems = tuple(systems) or DEFAULT_SYSTEMS
+    def __init__(self, files: list[str], architectures: tuple[str, ...] = DEFAULT_SYSTEMS,
+                 roots: list[str] | None = None, configured: list[System] | None = None,
+                 discover_systems: bool = True, only: set[str] | None = None):
+        self._canonical: dict[str, str] = {}
+        self._given: dict[str, str] = {}
+        for path in files:
+            self._given.setdefault(os.path.realpath(path), os.path.normpath(path))
+        self.files = list(dict.fromkeys(self.canonical(f) for f in files))
+        self.architectures = tuple(architectures) or DEFAULT_SYSTEMS
+        # Roots named by the user (None: none named; [] in a part of a parallel run without them).
+        self._requested_roots = [self.canonical(r) for r in roots] if roots is not None else None
+        self._configured = configured
+        self._only = only            # judge only the systems so named (the others still decide what is a fragment)
+        self._discover = discover_systems and roots is None
         self._parsed: dict[str, ParsedFile | ReadProblem] = {}
-        self._modules: dict[tuple[str, str], Module] = {}
+        self._modules: dict[tuple, Module] = {}
         self._interpreters: dict[str, Interpreter] = {}
-        self._configs: dict[tuple[str, str], EffectiveConfig] = {}
-        self._closures: dict[tuple[str, str], list[Module]] = {}
-        self._requested_roots = [os.path.normpath(r) for r in roots] if roots else None
-        self._roots: list[str] | None = None
+        self._arguments: dict[tuple, v.Value] = {}
+        self._inline_keys: dict[tuple, list[int]] = {}
+        self._repositories: list[Repository] | None = None
+        self._units: list[Unit] | None = None
+        self._root_units: dict[str, list[Unit]] = {}
+        self.errors: list[InternalError] = []
 
     # -- files -----------------------------------------------------------------------------
 
+    def canonical(self, path: str) -> str:
+        """One name per file: as the user gave it, else relative to the working directory
+        (absolute outside it), so a file reached by discovery is the file linted."""
+        found = self._canonical.get(path)
+        if found is None:
+            real = os.path.realpath(path)
+            found = self._given.get(real)
+            if found is None:
+                relative = os.path.relpath(real)
+                found = relative if not relative.startswith("..") else real
+            self._canonical[path] = found
+        return found
+
     def parsed(self, path: str) -> ParsedFile | ReadProblem:
-        path = os.path.normpath(path)
+        path = self.canonical(path)
         if path not in self._parsed:
             try:
                 with open(path, "rb") as handle:
@@ -60,80 +136,279 @@ class Project:
 
     # -- modules ---------------------------------------------------------------------------
 
-    def interpreter(self, system: str) -> Interpreter:
-        if system not in self._interpreters:
-            self._interpreters[system] = Interpreter(system)
-        return self._interpreters[system]
+    def interpreter(self, arch: str) -> Interpreter:
+        if arch not in self._interpreters:
+            self._interpreters[arch] = Interpreter(arch)
+        return self._interpreters[arch]
 
-    def module(self, key: str, system: str) -> Module:
-        cache_key = (key, system)
+    def module(self, path: str, arch: str, special_args: v.Value | None = None) -> Module:
+        """The module in file `path`, evaluated for `arch` with these special arguments."""
+        path = self.canonical(path)
+        cache_key = (path, arch, _fingerprint(special_args))
         if cache_key not in self._modules:
-            parsed = self.parsed(key)
+            parsed = self.parsed(path)
             self._modules[cache_key] = load_module(
-                key, key, parsed if isinstance(parsed, ParsedFile) else None, self.interpreter(system))
+                path, path, parsed if isinstance(parsed, ParsedFile) else None, self.interpreter(arch),
+                arguments=self._module_arguments(arch, special_args))
         return self._modules[cache_key]
 
-    def closure(self, root: str, system: str) -> list[Module]:
-        """The modules of `root` in NixOS order: breadth-first over imports, each once."""
-        # Asked several times per root (roots, systems, config, files); modules are cached,
-        # so the answer cannot change: compute it once.
-        if (root, system) not in self._closures:
-            self._closures[(root, system)] = self._collect(root, system)
-        return list(self._closures[(root, system)])
+    def _inline(self, key: str, path: str, value: v.Value, arch: str, special_args: v.Value | None) -> Module:
+        cache_key = (key, arch, _fingerprint(special_args), id(value))
+        if cache_key not in self._modules:
+            parsed = self.parsed(path)
+            self._modules[cache_key] = load_module(
+                key, path, parsed if isinstance(parsed, ParsedFile) else None, self.interpreter(arch), value,
+                self._module_arguments(arch, special_args))
+        return self._modules[cache_key]
 
-    def _collect(self, root: str, system: str) -> list[Module]:
-        ordered: list[Module] = []
-        seen: set[str] = set()
-        queue: deque[Module] = deque([self.module(root, system)])
-        while queue:
-            module = queue.popleft()
-            if module.key in seen:
+    def _module_arguments(self, arch: str, special_args: v.Value | None) -> v.Value:
+        """`{ config, lib, pkgs, modulesPath, … }` plus the system's specialArgs."""
+        key = (arch, _fingerprint(special_args))
+        if key not in self._arguments:
+            standard = self.interpreter(arch).builtins.module_arguments()
+            if isinstance(special_args, v.AttrsV):
+                standard = v.AttrsV({**standard.attrs, **special_args.attrs}, None)
+            self._arguments[key] = standard
+        return self._arguments[key]
+
+    def closure(self, system: System, arch: str) -> list[Module]:
+        """The modules of `system` on `arch`, in NixOS order (breadth-first over imports)."""
+        special = system.special_args
+        top = [m for m in (self._top_module(ref, arch, special) for ref in system.modules) if m is not None]
+
+        def load_import(module: Module, index: int, entry: ImportEntry) -> Module | None:
+            if entry.inline is not None:
+                return self._inline(f"{module.key}#imports[{index}]", module.path, entry.inline, arch, special)
+            if entry.path is not None and entry.exists:
+                return self.module(entry.path, arch, special)
+            return None
+
+        return collect_modules(top, load_import)
+
+    def _top_module(self, ref: ModuleRef, arch: str, special: v.Value | None) -> Module | None:
+        if ref.kind == FILE:
+            return self.module(ref.path, arch, special) if ref.exists else None
+        if ref.kind == INLINE and ref.value is not None:
+            return self._inline(self._inline_key(ref), self.canonical(ref.path), ref.value, arch, special)
+        return None  # opaque: recorded on the system, defines nothing the linter can see
+
+    def _inline_key(self, ref: ModuleRef) -> str:
+        """`lib/default.nix#1920-1990/0`: where an inline module is written, and which of the
+        values written there (one per call of the helper that holds it)."""
+        span = ref.span
+        where = (self.canonical(ref.path), span.start if span else 0, span.end if span else 0)
+        seen = self._inline_keys.setdefault(where, [])
+        if id(ref.value) not in seen:
+            seen.append(id(ref.value))
+        return f"{where[0]}#{where[1]}-{where[2]}/{seen.index(id(ref.value))}"
+
+    # -- repositories and systems ---------------------------------------------------------------
+
+    @property
+    def repositories(self) -> list[Repository]:
+        """The linted files grouped by repository, each with the systems it builds."""
+        if self._repositories is None:
+            groups: dict[str, list[str]] = {} if self._discover else {"": []}
+            for path in self.files:
+                root = repository_root(path) if self._discover else ""
+                groups.setdefault(root, []).append(path)
+            self._repositories = [Repository(root, files) for root, files in groups.items()]
+            for repository in self._repositories:
+                self._find_systems(repository)
+        return self._repositories
+
+    def _find_systems(self, repository: Repository) -> None:
+        if self._configured is not None:
+            repository.systems = list(self._configured)
+            return
+        if not self._discover or not repository.root:
+            return
+        try:
+            repository.discovery = discover(repository.root, self.parsed, repository.files)
+        except Exception as error:  # a bug: one repository's discovery must not stop the run
+            self._failed(os.path.join(repository.root, "flake.nix"), None, "discovering systems", error)
+            return
+        repository.discovery.files = [self.canonical(f) for f in repository.discovery.files]
+        repository.systems = repository.discovery.systems
+
+    def _failed(self, path: str, span: Span | None, doing: str, error: Exception) -> None:
+        message = str(error).splitlines()[0] if str(error) else ""
+        self.errors.append(InternalError(self.canonical(path), span,
+                                         f"{doing}: {type(error).__name__}{': ' + message if message else ''}"))
+
+    @property
+    def systems(self) -> list[System]:
+        """Every system found (discovered or configured), in discovery order."""
+        return [s for repository in self.repositories for s in repository.systems]
+
+    # -- units: what the rules judge ----------------------------------------------------------------
+
+    @property
+    def units(self) -> list[Unit]:
+        return list(self._evaluated_repositories_units())
+
+    def _evaluated_repositories_units(self) -> list[Unit]:
+        """Every repository's units, computed once (each repository keeps its own)."""
+        if self._units is None:
+            self._units = []
+            for repository in self.repositories:
+                repository.units = self._repository_units(repository)
+                self._units.extend(repository.units)
+        return self._units
+
+    def _repository_units(self, repository: Repository) -> list[Unit]:
+        if not repository.systems:
+            roots = self._requested_roots if self._requested_roots is not None else self._roots_of(repository.files)
+            units: list[Unit] = []
+            for root in roots:
+                units.extend(self.root_units(root))
+            return units
+        units = self._system_units(repository.systems)
+        in_systems = {path for unit in units for path in unit.files}
+        if self._only is not None:
+            units = [u for u in units if self._only & {*u.names, *(a for s in u.systems for a in s.aliases)}]
+        discovery_files = set(repository.discovery.files) if repository.discovery else set()
+        fragments = [f for f in repository.files if f not in in_systems and f not in discovery_files]
+        reportable = frozenset(fragments)
+        for root in self._roots_of(fragments):
+            for unit in self._guarded_units(self._root_system(root, "fragment"), whole=False):
+                unit.reportable = reportable
+                units.append(unit)
+        return units
+
+    def _roots_of(self, files: list[str]) -> list[str]:
+        """Files that no other of `files` imports, in the given order."""
+        imported: set[str] = set()
+        for path in files:
+            try:
+                closure = self.closure(self._root_system(path, "root"), self.architectures[0])
+            except Exception as error:
+                self._failed(path, None, "evaluating the module", error)
                 continue
-            seen.add(module.key)
-            ordered.append(module)
-            for index, entry in enumerate(module.imports):
-                if entry.inline is not None:
-                    key = f"{module.key}#imports[{index}]"
-                    cache_key = (key, system)
-                    if cache_key not in self._modules:
-                        self._modules[cache_key] = load_module(
-                            key, module.path, module.parsed, self.interpreter(system), entry.inline)
-                    queue.append(self._modules[cache_key])
-                elif entry.path is not None and entry.exists:
-                    queue.append(self.module(entry.path, system))
-        return ordered
+            imported.update(m.path for m in closure[1:] if "#" not in m.key)
+        return [path for path in files if path not in imported]
 
-    # -- roots -----------------------------------------------------------------------------
+    @property
+    def checked_files(self) -> list[str]:
+        """The files whose findings are reported: the linted ones -- and, where module-graph
+        roots stand in for systems, the files they import."""
+        seen = dict.fromkeys(self.files)
+        self._evaluated_repositories_units()
+        for repository in self.repositories:
+            if repository.systems:
+                continue
+            for unit in repository.units:
+                for module in unit.modules:
+                    if "#" not in module.key:
+                        seen.setdefault(module.path, None)
+        return list(seen)
+
+    def _root_system(self, path: str, origin: str) -> System:
+        parsed = self.parsed(path)
+        source = parsed.source if isinstance(parsed, ParsedFile) else SourceFile(path, b"")
+        return System(path, None, Span(source, 0, 0), [ModuleRef(FILE, path, path)], origin=origin)
+
+    def _system_units(self, systems: list[System]) -> list[Unit]:
+        """Units of whole systems; identical systems (same modules, same architecture) share one."""
+        by_signature: dict[tuple, Unit] = {}
+        units: list[Unit] = []
+        for system in systems:
+            for unit in self._guarded_units(system):
+                signature = (unit.arch, unit.arch_specific, tuple(_module_identity(m) for m in unit.modules))
+                shared = by_signature.get(signature)
+                if shared is not None:
+                    shared.systems.append(system)
+                    continue
+                by_signature[signature] = unit
+                units.append(unit)
+        return units
+
+    def _guarded_units(self, system: System, whole: bool = True) -> list[Unit]:
+        """`_units_of`, with a failure (a bug) recorded against the system instead of raised."""
+        try:
+            return self._units_of([system], whole)
+        except Exception as error:
+            span = system.declared_at
+            self._failed(span.path if span else system.name, span, f"evaluating {system.name}", error)
+            return []
+
+    def _units_of(self, systems: list[System], whole: bool = True) -> list[Unit]:
+        """The evaluations of one system: on its architecture (given, or read from
+        `nixpkgs.hostPlatform`); when that is not known, once -- or on every configured
+        architecture where its modules ask which one they are on."""
+        system = systems[0]
+        first = system.arch or self.architectures[0]
+        modules = self.closure(system, first)
+        config = self._config(system, first, False, modules)
+        arch = system.arch or self._host_platform(config)
+        if arch is not None and system.arch is None:
+            system.arch = arch   # read from nixpkgs.hostPlatform: the system's architecture from now on
+        if arch is not None and arch != first:
+            modules = self.closure(system, arch) if any(m.arch_dependent for m in modules) else modules
+            config = self._config(system, arch, False, modules)
+        if arch is not None:
+            return [Unit(list(systems), arch, False, whole, modules, config)]
+        if not any(m.arch_dependent for m in modules):
+            return [Unit(list(systems), first, False, whole, modules, config)]
+        units = []
+        for each in self.architectures:
+            closure = self.closure(system, each)
+            units.append(Unit(list(systems), each, True, whole, closure, self._config(system, each, True, closure)))
+        return units
+
+    def _config(self, system: System, arch: str, arch_specific: bool, modules: list[Module]) -> EffectiveConfig:
+        definitions = [d for m in modules for d in m.defs.definitions]
+        presences = [p for m in modules for p in m.defs.presences]
+        return EffectiveConfig(system.name, arch if arch_specific else None, modules, definitions, presences,
+                               fallback_anchor=system.declared_at)
+
+    @staticmethod
+    def _host_platform(config: EffectiveConfig) -> str | None:
+        """The architecture the configuration itself names (`nixpkgs.hostPlatform`)."""
+        for option in HOST_PLATFORM_OPTIONS:
+            resolution = config.resolve(option)
+            if resolution.defined and resolution.known and isinstance(resolution.value, str):
+                return resolution.value
+        return None
+
+    # -- module-graph roots (where no system is known) ------------------------------------------------
 
     @property
     def roots(self) -> list[str]:
-        """Files that no other given file imports (or the roots named in configuration)."""
-        if self._roots is None:
-            if self._requested_roots:
-                self._roots = self._requested_roots
-            else:
-                imported: set[str] = set()
-                for path in self.files:
-                    for module in self.closure(path, self.systems[0])[1:]:
-                        imported.add(module.key)
-                self._roots = [path for path in self.files if path not in imported]
-        return self._roots
+        """The module-graph roots judged as whole systems (repositories without systems)."""
+        return list(dict.fromkeys(u.systems[0].name for u in self.units if u.systems[0].origin == "root"))
 
-    def arch_dependent(self, root: str) -> bool:
-        return any(m.arch_dependent for m in self.closure(root, self.systems[0]))
+    def root_units(self, root: str) -> list[Unit]:
+        root = self.canonical(root)
+        if root not in self._root_units:
+            self._root_units[root] = self._guarded_units(self._root_system(root, "root"))
+        return self._root_units[root]
 
     def systems_for(self, root: str) -> list[str | None]:
-        """[None] when no module of the root asks which system it is on, else every system."""
-        return list(self.systems) if self.arch_dependent(root) else [None]
+        """[None] when a root is judged once, else the architectures it is judged on."""
+        units = self.root_units(root)
+        return [u.arch for u in units] if any(u.arch_specific for u in units) else [None]
 
-    def config(self, root: str, system: str | None = None) -> EffectiveConfig:
-        """The effective configuration of `root`; `system=None` judges it as the first system."""
-        effective_system = system or self.systems[0]
-        cache_key = (root, effective_system)
-        if cache_key not in self._configs:
-            modules = self.closure(root, effective_system)
-            definitions = [d for m in modules for d in m.defs.definitions]
-            presences = [p for m in modules for p in m.defs.presences]
-            self._configs[cache_key] = EffectiveConfig(root, system, modules, definitions, presences)
-        config = self._configs[cache_key]
-        return config
+    def config(self, root: str, arch: str | None = None) -> EffectiveConfig:
+        """The effective configuration of module-graph root `root` (on `arch`, where it is
+        judged per architecture)."""
+        units = self.root_units(root)
+        return next((u.config for u in units if u.arch == arch), units[0].config)
+
+
+def _fingerprint(special_args: v.Value | None) -> tuple:
+    """Special arguments as a cache key: the same values (by identity) give the same key."""
+    if not isinstance(special_args, v.AttrsV):
+        return ()
+    return tuple((name, id(v.force(attr.value))) for name, attr in sorted(special_args.attrs.items()))
+
+
+def _module_identity(module: Module):
+    """What makes two evaluations the same: a file's module by its cache identity, an
+    inline module by what it defines (each helper call makes a new one)."""
+    if "#" not in module.key:
+        return id(module)
+    return (module.path, tuple(
+        (d.option, repr(v.to_python(d.value)), d.priority, d.order, d.active,
+         tuple(c.span.text if c.span else "" for c in d.conditions)) for d in module.defs.definitions),
+        tuple((e.path, e.written) for e in module.imports))

@@ -4,6 +4,7 @@ from stereos_lint.checking.rule import ConfigContext, nix_literal, rule, where
 
 
 @rule("NX002", "conflicting-definitions", severity="error",
+      whole_system=True,
       summary="two definitions of a non-mergeable option at the same priority disagree")
 def check(ctx: ConfigContext):
     """NixOS merges a bool, an int or a plain string only when every definition at
@@ -23,6 +24,8 @@ def check(ctx: ConfigContext):
     """
     config = ctx.config
     for option in dict.fromkeys(d.option for d in config.definitions):
+        if not option:
+            continue  # a module whose whole config cannot be known: not an option definition
         resolution = config.resolve(option)
         if not resolution.conflict:
             continue

@@ -6,6 +6,7 @@ from stereos_lint.nix.values import ListV, to_python
 
 
 @rule("NX004", "force-discards-list-items", severity="warning",
+      whole_system=True,
       summary="a lib.mkForce on a list option throws away every other module's items")
 def check(ctx: ConfigContext):
     """List options concatenate the definitions of every module -- except the ones

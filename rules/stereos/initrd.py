@@ -59,14 +59,16 @@ def _available_modules(ctx: ConfigContext):
     requirement = f"lib.mkForce {nix_literal(SPEC_MODULES)}"
     if not resolution.defined:
         anchor = ctx.config.anchor(AVAILABLE, SIBLINGS)
-        yield ctx.finding(anchor, f"{AVAILABLE} is not set{ctx.on} but the SPEC requires {requirement}: {WHY_MODULES}",
+        yield ctx.system_finding(anchor, f"{AVAILABLE} is not set{ctx.on} but the SPEC requires {requirement}: "
+                                         f"{WHY_MODULES}",
                           insert_binding_fix(ctx.config, anchor, AVAILABLE, SPEC_MODULES, forced=True))
         return
     if not resolution.known or resolution.items is None:
         yield ctx.cannot_verify(resolution, requirement)
         return
     extra = [item for item in resolution.items if item.value not in SPEC_MODULES]
-    missing = [name for name in SPEC_MODULES if name not in resolution.value]
+    # What a fragment's list lacks, other modules of a system may add; what it adds stays.
+    missing = [name for name in SPEC_MODULES if name not in resolution.value] if ctx.whole else []
     if extra or missing:
         at = extra[0].span if extra else resolution.span
         at_place = place(extra[0]) if extra else where(resolution.winner)
@@ -96,7 +98,7 @@ def _vsock_loaded(ctx: ConfigContext):
     requirement = f"it to contain {nix_literal(VSOCK)}"
     if not resolution.defined:
         anchor = ctx.config.anchor(LOADED, SIBLINGS)
-        yield ctx.finding(anchor, f"{LOADED} is not set{ctx.on} but the SPEC requires {requirement}: {WHY_VSOCK}",
+        yield ctx.system_finding(anchor, f"{LOADED} is not set{ctx.on} but the SPEC requires {requirement}: {WHY_VSOCK}",
                           insert_binding_fix(ctx.config, anchor, LOADED, [VSOCK]))
         return
     if resolution.uncertain is not None or resolution.items is None:
@@ -108,10 +110,10 @@ def _vsock_loaded(ctx: ConfigContext):
     if unknown is not None:
         yield ctx.cannot_verify(resolution, requirement)
         return
-    yield ctx.finding(resolution.span,
-                      f"{LOADED} is {nix_literal(resolution.value)} ({where(resolution.winner)}){ctx.on}, without "
-                      f"{VSOCK}, but the SPEC requires {requirement}: {WHY_VSOCK}",
-                      _append_fix(resolution.winner))
+    yield ctx.system_finding(resolution.span,
+                             f"{LOADED} is {nix_literal(resolution.value)} ({where(resolution.winner)}){ctx.on}, "
+                             f"without {VSOCK}, but the SPEC requires {requirement}: {WHY_VSOCK}",
+                             _append_fix(resolution.winner))
 
 
 def _append_fix(definition) -> Fix | None:

@@ -60,8 +60,8 @@ def check(ctx: ConfigContext):
         anchor = extra.winner.span if extra.defined else ctx.config.anchor(EXTRA, siblings=[STORAGE])
         state = "does not set RuntimeMaxUse" if extra.defined else "is not set"
         fix = None if extra.defined else insert_binding_fix(ctx.config, anchor, EXTRA, f"RuntimeMaxUse={MAX_USE}\n")
-        yield ctx.finding(anchor, f"{EXTRA} {state}{ctx.on} but the SPEC requires RuntimeMaxUse={MAX_USE}: {WHY}",
-                          fix)
+        yield ctx.system_finding(anchor, f"{EXTRA} {state}{ctx.on} but the SPEC requires RuntimeMaxUse={MAX_USE}: "
+                                         f"{WHY}", fix)
     elif max_use is None or max_use.value is None:
         unverifiable.append(f"RuntimeMaxUse={MAX_USE}")
     elif _bytes(max_use.value) != _bytes(MAX_USE):

@@ -38,8 +38,8 @@ def _begins_quiet(ctx: ConfigContext):
     requirement = f"{OPTION} to begin with {' '.join(nix_literal(p) for p in FIRST)} (lib.mkBefore)"
     resolution = ctx.config.resolve(OPTION)
     if not resolution.defined:
-        yield ctx.finding(ctx.config.anchor(OPTION, SIBLINGS),
-                          f"{OPTION} is not set{ctx.on} but the SPEC requires {requirement}: {WHY}")
+        yield ctx.system_finding(ctx.config.anchor(OPTION, SIBLINGS),
+                                 f"{OPTION} is not set{ctx.on} but the SPEC requires {requirement}: {WHY}")
         return
     if resolution.uncertain is not None or resolution.items is None:
         yield ctx.cannot_verify(resolution, requirement)
@@ -56,8 +56,8 @@ def _begins_quiet(ctx: ConfigContext):
         span = head[0].span if head else resolution.span
         shown = " ".join(nix_literal(x) for x in values) or "nothing"
         at = place(head[0]) if head else where(resolution.winner)
-        yield ctx.finding(span, f"{OPTION} begins with {shown} ({at}){ctx.on} but the SPEC requires "
-                                f"{requirement}: {WHY}")
+        yield ctx.system_finding(span, f"{OPTION} begins with {shown} ({at}){ctx.on} but the SPEC requires "
+                                       f"{requirement}: {WHY}")
         return
     late = next((item for item in head if item.definition.order >= DEFAULT_ORDER), None)
     if late is not None:

@@ -60,9 +60,10 @@ def check_unit(ctx: ConfigContext):
     """
     unit = ctx.config.resolve(UNIT)
     if not unit.defined:
-        yield ctx.finding(ctx.config.anchor(UNIT), f"{UNIT} is not defined{ctx.on} but the SPEC requires a oneshot "
-                                                   f"unit wanted by multi-user.target, after stereosd.service, that "
-                                                   f"writes {MARKER}: without it time-to-ready cannot be measured")
+        yield ctx.system_finding(ctx.config.anchor(UNIT),
+                                 f"{UNIT} is not defined{ctx.on} but the SPEC requires a oneshot unit wanted by "
+                                 f"multi-user.target, after stereosd.service, that writes {MARKER}: without it "
+                                 f"time-to-ready cannot be measured")
         return
     enable = ctx.config.resolve(f"{UNIT}.enable")
     if enable.defined and enable.known and enable.value is False:
@@ -76,8 +77,8 @@ def _contains(ctx: ConfigContext, option: str, item: str, why: str):
     resolution = ctx.config.resolve(option)
     if not resolution.defined:
         anchor = ctx.config.anchor(option, siblings=[f"{UNIT}.{name}" for name in WHY_UNIT])
-        yield ctx.finding(anchor, f"{option} is not set{ctx.on} but the SPEC requires it to contain "
-                                  f'"{item}": {why}', insert_binding_fix(ctx.config, anchor, option, [item]))
+        yield ctx.system_finding(anchor, f"{option} is not set{ctx.on} but the SPEC requires it to contain "
+                                         f'"{item}": {why}', insert_binding_fix(ctx.config, anchor, option, [item]))
         return
     values = resolution.value if isinstance(resolution.value, list) else None
     if values is not None and item in values and not resolution.uncertain:
@@ -85,8 +86,8 @@ def _contains(ctx: ConfigContext, option: str, item: str, why: str):
     if values is None or resolution.uncertain or any(isinstance(x, v.UnknownValue) for x in values):
         yield ctx.cannot_verify(resolution, f'a list containing "{item}"')
         return
-    yield ctx.finding(resolution.span, f"{option} is {nix_literal(values)} ({where(resolution.winner)}){ctx.on} "
-                                       f'but the SPEC requires it to contain "{item}": {why}')
+    yield ctx.system_finding(resolution.span, f"{option} is {nix_literal(values)} ({where(resolution.winner)})"
+                                              f'{ctx.on} but the SPEC requires it to contain "{item}": {why}')
 
 
 @rule("ST302", "ready-marker-timestamp", severity="error", fixable=True,
@@ -125,8 +126,8 @@ def check_timestamp(ctx: ConfigContext):
         yield from _judge(ctx, script, [(script.raw, script.span)], in_script=True)
     elif not resolution.defined:
         anchor = ctx.config.anchor(exec_start, siblings=[f"{UNIT}.serviceConfig.Type"])
-        yield ctx.finding(anchor, f"{exec_start} is not set{ctx.on} but the SPEC requires a command writing "
-                                  f"`date +%s%N` to {MARKER}: {WHY_STAMP}")
+        yield ctx.system_finding(anchor, f"{exec_start} is not set{ctx.on} but the SPEC requires a command writing "
+                                         f"`date +%s%N` to {MARKER}: {WHY_STAMP}")
     elif resolution.uncertain:
         yield ctx.cannot_verify(resolution, f"a command writing `date +%s%N` to {MARKER}")
     elif resolution.items is not None:

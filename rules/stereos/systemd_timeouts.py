@@ -75,8 +75,9 @@ def check(ctx: ConfigContext):
         elif not resolution.defined:
             anchor = ctx.config.anchor(option, siblings=[f"{MANAGER}.{k}" for k in LIMITS] + [EXTRA])
             fix = insert_binding_fix(ctx.config, anchor, option, format_usec(limit)) if manager_used else None
-            yield ctx.finding(anchor, f"{key} is not set{ctx.on} (neither in {MANAGER} nor in {EXTRA}), so systemd "
-                                      f"keeps its 90 s default, but the SPEC requires {requirement}: {WHY}", fix)
+            yield ctx.system_finding(anchor, f"{key} is not set{ctx.on} (neither in {MANAGER} nor in {EXTRA}), so "
+                                             f"systemd keeps its 90 s default, but the SPEC requires {requirement}: "
+                                             f"{WHY}", fix)
 
 
 def _judge(value, limit: int) -> tuple[list[str], str]:

@@ -1,0 +1,266 @@
+"""Nix's functions over lists, attribute sets, strings and the file system, as the
+static interpreter computes them.
+
+These are what repositories use to build their systems and imports
+(`mapAttrs`, `listToAttrs`, `genAttrs`, `map` over a literal list, `readDir ./hosts`,
+`removeSuffix ".nix"`).  Each follows Nix: attribute names are iterated sorted,
+results are lazy where Nix's are (a `map` does not call its function until an item
+is forced).  An argument that cannot be known gives an `Unknown` naming the
+function, never a guess.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from . import values as v
+from .source import Span
+
+Impl = Callable[..., v.Value]
+
+
+def definitions(interp) -> dict[str, tuple[int, Impl]]:
+    """name -> (arity, implementation(span, *args)); `interp` applies function arguments."""
+
+    def call(function: v.Lazy, *arguments: v.Lazy, span: Span) -> v.Value:
+        result = v.force(function)
+        for argument in arguments:
+            result = interp.apply(result, argument, span)
+        return result
+
+    def calling(function: v.Lazy, *arguments: v.Lazy, span: Span) -> v.Thunk:
+        return v.Thunk(lambda: call(function, *arguments, span=span))
+
+    def map_(span, function, items):
+        value = v.force(items)
+        if not isinstance(value, v.ListV):
+            return _unknown(span, "map", value)
+        return v.ListV([calling(function, item, span=span) for item in value.items], span)
+
+    def filter_(span, predicate, items):
+        value = v.force(items)
+        if not isinstance(value, v.ListV):
+            return _unknown(span, "filter", value)
+        kept = []
+        for item in value.items:
+            verdict = v.truth(call(predicate, item, span=span))
+            if verdict is None:
+                return v.Unknown(span, "filter with a predicate that cannot be decided")
+            if verdict:
+                kept.append(item)
+        return v.ListV(kept, span)
+
+    def concat_map(span, function, items):
+        mapped = map_(span, function, items)
+        return concat_lists(span, mapped) if isinstance(mapped, v.ListV) else mapped
+
+    def concat_lists(span, lists):
+        value = v.force(lists)
+        if not isinstance(value, v.ListV):
+            return _unknown(span, "concatLists", value)
+        out: list[v.Lazy] = []
+        for item in value.items:
+            inner = v.force(item)
+            if not isinstance(inner, v.ListV):
+                return _unknown(span, "concatLists", inner)
+            out.extend(inner.items)
+        return v.ListV(out, span)
+
+    def flatten(span, items):
+        value = v.force(items)
+        if not isinstance(value, v.ListV):
+            return v.ListV([items], span)
+        out: list[v.Lazy] = []
+        for item in value.items:
+            inner = flatten(span, item)
+            if not isinstance(inner, v.ListV):
+                return inner
+            out.extend(inner.items)
+        return v.ListV(out, span)
+
+    def attr_names(span, attrs):
+        value = v.force(attrs)
+        if not isinstance(value, v.AttrsV):
+            return _unknown(span, "attrNames", value)
+        return v.ListV([v.Str((name,), span) for name in sorted(value.attrs)], span)
+
+    def attr_values(span, attrs):
+        value = v.force(attrs)
+        if not isinstance(value, v.AttrsV):
+            return _unknown(span, "attrValues", value)
+        return v.ListV([value.attrs[name].value for name in sorted(value.attrs)], span)
+
+    def map_attrs(span, function, attrs):
+        value = v.force(attrs)
+        if not isinstance(value, v.AttrsV):
+            return _unknown(span, "mapAttrs", value)
+        return v.AttrsV({name: v.Attr(calling(function, v.Str((name,), span), attr.value, span=span),
+                                      attr.key_span, attr.binding_span)
+                         for name, attr in sorted(value.attrs.items())}, span)
+
+    def map_attrs_to_list(span, function, attrs):
+        value = v.force(attrs)
+        if not isinstance(value, v.AttrsV):
+            return _unknown(span, "mapAttrsToList", value)
+        return v.ListV([calling(function, v.Str((name,), span), attr.value, span=span)
+                        for name, attr in sorted(value.attrs.items())], span)
+
+    def filter_attrs(span, predicate, attrs):
+        value = v.force(attrs)
+        if not isinstance(value, v.AttrsV):
+            return _unknown(span, "filterAttrs", value)
+        kept = {}
+        for name, attr in sorted(value.attrs.items()):
+            verdict = v.truth(call(predicate, v.Str((name,), span), attr.value, span=span))
+            if verdict is None:
+                return v.Unknown(span, "filterAttrs with a predicate that cannot be decided")
+            if verdict:
+                kept[name] = attr
+        return v.AttrsV(kept, span)
+
+    def list_to_attrs(span, items):
+        value = v.force(items)
+        if not isinstance(value, v.ListV):
+            return _unknown(span, "listToAttrs", value)
+        attrs: dict[str, v.Attr] = {}
+        for item in value.items:
+            pair = v.force(item)
+            name = _select(pair, "name")
+            if not isinstance(pair, v.AttrsV) or "value" not in pair.attrs or not isinstance(name, v.Str) \
+                    or name.known is None:
+                return v.Unknown(span, "listToAttrs of an element whose name cannot be known")
+            attrs.setdefault(name.known, v.Attr(pair.attrs["value"].value, pair.span, pair.span))  # the first wins
+        return v.AttrsV(attrs, span)
+
+    def gen_attrs(span, names, function):
+        value = v.force(names)
+        if not isinstance(value, v.ListV):
+            return _unknown(span, "genAttrs", value)
+        attrs: dict[str, v.Attr] = {}
+        for item in value.items:
+            name = v.force(item)
+            if not isinstance(name, v.Str) or name.known is None:
+                return v.Unknown(span, "genAttrs over a name that cannot be known")
+            attrs[name.known] = v.Attr(calling(function, name, span=span), name.span, name.span)
+        return v.AttrsV(dict(sorted(attrs.items())), span)
+
+    def name_value_pair(span, name, value):
+        return v.AttrsV({"name": v.Attr(name, None, None), "value": v.Attr(value, None, None)}, span)
+
+    def map_attrs_prime(span, function, attrs):
+        pairs = map_attrs_to_list(span, function, attrs)
+        return list_to_attrs(span, pairs) if isinstance(pairs, v.ListV) else pairs
+
+    def has_attr(span, name, attrs):
+        key, value = v.force(name), v.force(attrs)
+        if not isinstance(key, v.Str) or key.known is None or not isinstance(value, v.AttrsV):
+            return v.Unknown(span, "hasAttr")
+        return v.Const(key.known in value.attrs, span)
+
+    def length(span, items):
+        value = v.force(items)
+        return v.Const(len(value.items), span) if isinstance(value, v.ListV) else _unknown(span, "length", value)
+
+    def head(span, items):
+        value = v.force(items)
+        if isinstance(value, v.ListV) and value.items:
+            return v.force(value.items[0])
+        return _unknown(span, "head", value)
+
+    def string_test(name: str, test: Callable[[str, str], bool]):
+        def impl(span, affix, text):
+            a, s = v.force(affix), v.force(text)
+            if isinstance(a, v.Str) and a.known is not None and isinstance(s, v.Str) and s.known is not None:
+                return v.Const(test(s.known, a.known), span)
+            return v.Unknown(span, name)
+        return impl
+
+    def string_trim(name: str, trim: Callable[[str, str], str]):
+        def impl(span, affix, text):
+            a, s = v.force(affix), v.force(text)
+            if isinstance(a, v.Str) and a.known is not None and isinstance(s, v.Str) and s.known is not None:
+                return v.Str((trim(s.known, a.known),), span)
+            return v.Unknown(span, name)
+        return impl
+
+    def read_dir(span, path):
+        folder = _local_path(v.force(path))
+        if folder is None or not os.path.isdir(folder):
+            return v.Unknown(span, "readDir of a folder that cannot be known")
+        attrs = {}
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            kind = "symlink" if entry.is_symlink() else "directory" if entry.is_dir() else \
+                "regular" if entry.is_file() else "unknown"
+            attrs[entry.name] = v.Attr(v.Str((kind,), span), span, span)
+        return v.AttrsV(attrs, span)
+
+    def path_exists(span, path):
+        local = _local_path(v.force(path))
+        if local is None:
+            return v.Unknown(span, "pathExists of a path that cannot be known")
+        return v.Const(os.path.exists(local), span)
+
+    def list_files_recursive(span, path):
+        folder = _local_path(v.force(path))
+        if folder is None or not os.path.isdir(folder):
+            return v.Unknown(span, "listFilesRecursive of a folder that cannot be known")
+        found = []
+        for directory, subdirs, names in os.walk(folder):
+            subdirs.sort()
+            found.extend(os.path.join(directory, name) for name in sorted(names))
+        return v.ListV([v.PathV(p, p, span) for p in found], span)
+
+    def get_env(span, name):
+        return v.Unknown(span, "builtins.getEnv: the environment of whoever builds it")
+
+    return {
+        "map": (2, map_),
+        "filter": (2, filter_),
+        "concatMap": (2, concat_map),
+        "concatLists": (1, concat_lists),
+        "flatten": (1, flatten),
+        "attrNames": (1, attr_names),
+        "attrValues": (1, attr_values),
+        "mapAttrs": (2, map_attrs),
+        "mapAttrs'": (2, map_attrs_prime),
+        "mapAttrsToList": (2, map_attrs_to_list),
+        "filterAttrs": (2, filter_attrs),
+        "listToAttrs": (1, list_to_attrs),
+        "genAttrs": (2, gen_attrs),
+        "nameValuePair": (2, name_value_pair),
+        "hasAttr": (2, has_attr),
+        "length": (1, length),
+        "head": (1, head),
+        "hasSuffix": (2, string_test("hasSuffix", lambda s, a: s.endswith(a))),
+        "hasPrefix": (2, string_test("hasPrefix", lambda s, a: s.startswith(a))),
+        "removeSuffix": (2, string_trim("removeSuffix", lambda s, a: s[: -len(a)] if a and s.endswith(a) else s)),
+        "removePrefix": (2, string_trim("removePrefix", lambda s, a: s[len(a):] if s.startswith(a) else s)),
+        "readDir": (1, read_dir),
+        "pathExists": (1, path_exists),
+        "listFilesRecursive": (1, list_files_recursive),
+        "getEnv": (1, get_env),
+    }
+
+
+# Which of them `builtins` has (the rest are only in nixpkgs' lib).
+BUILTINS = frozenset({"map", "filter", "concatMap", "concatLists", "attrNames", "attrValues", "mapAttrs",
+                      "listToAttrs", "hasAttr", "length", "head", "readDir", "pathExists", "getEnv"})
+
+
+def _select(value: v.Value, name: str) -> v.Value | None:
+    if isinstance(value, v.AttrsV) and name in value.attrs:
+        return v.force(value.attrs[name].value)
+    return None
+
+
+def _local_path(value: v.Value) -> str | None:
+    """The local file a path (or an absolute path string) names, if it can be known."""
+    if isinstance(value, v.PathV) and value.resolved:
+        return value.resolved
+    if isinstance(value, v.Str) and value.known is not None and os.path.isabs(value.known):
+        return os.path.normpath(value.known)
+    return None
+
+
+def _unknown(span: Span, name: str, argument: v.Value) -> v.Unknown:
+    return v.Unknown(span, f"{name} of a value that cannot be known")

@@ -1,0 +1,225 @@
+"""The functions that build a system, as values of the discovery interpreter.
+
+`nixpkgs.lib.nixosSystem`, `lib.evalModules`, `import "${nixpkgs}/nixos/lib/eval-config.nix"`,
+`import <nixpkgs/nixos> { configuration; }`, `pkgs.nixos` and nixos-generators'
+`nixosGenerate` each return a `SystemValue`: the system they would build, read from
+their arguments.  Selecting from it (`cfg.config.system.build.raw`) gives a
+`SystemPart` that still knows its system, so an output built from a system names it.
+
+Flake inputs are `Input` namespaces: `.lib` is the modelled lib (with the builders
+above), anything else is opaque (`inputs.agentd.nixosModules.default`).
+"""
+from __future__ import annotations
+
+import os
+from ..nix import values as v
+from ..nix.nixlib import Namespace
+from ..nix.source import Span
+from .system import FILE, INLINE, OPAQUE, ModuleRef, System
+
+EVAL_CONFIG = "nixos/lib/eval-config.nix"
+
+
+class SystemValue(v.Value):
+    """What a system builder returns."""
+
+    __slots__ = ("system",)
+
+    def __init__(self, system: System, span: Span | None):
+        self.system = system
+        self.span = span
+
+    def select(self, name: str) -> v.Value:
+        return SystemPart(self.system, (name,), self.span)
+
+
+class SystemPart(v.Value):
+    """An attribute of a built system (`config.system.build.toplevel`): its value is not
+    known, but which system it belongs to is."""
+
+    __slots__ = ("system", "path")
+
+    def __init__(self, system: System, path: tuple[str, ...], span: Span | None):
+        self.system = system
+        self.path = path
+        self.span = span
+
+    def select(self, name: str) -> v.Value:
+        return SystemPart(self.system, self.path + (name,), self.span)
+
+
+class Builders:
+    """The system builders for one discovery interpreter; `built` collects every system
+    they were asked to build, in the order they were."""
+
+    def __init__(self, interp):
+        self.interp = interp
+        self.built: list[System] = []
+
+    # -- values given to the interpreter -------------------------------------------------
+
+    def lib_extensions(self, extra: dict[str, v.Lazy] | None = None) -> dict[str, v.Lazy]:
+        members: dict[str, v.Lazy] = {
+            "nixosSystem": v.Primop("nixosSystem", 1, self._nixos_system),
+            "evalModules": v.Primop("evalModules", 1, self._eval_modules),
+        }
+        members.update(extra or {})
+        return members
+
+    def input(self, name: str, lib: v.Value) -> Namespace:
+        """A flake input: its `lib` is the modelled lib; the rest is opaque."""
+        def member(attr: str) -> v.Lazy | None:
+            if attr == "lib":
+                return lib
+            if attr == "nixosGenerate":
+                return v.Primop("nixosGenerate", 1, self._nixos_generate)
+            return None
+        return Namespace(f"inputs.{name}", member)
+
+    def nixpkgs(self, lib: v.Value) -> v.Primop:
+        """`import <nixpkgs>` / `import nixpkgs`: a function of the nixpkgs config returning pkgs."""
+        def member(attr: str) -> v.Lazy | None:
+            if attr == "lib":
+                return lib
+            if attr == "nixos":
+                return v.Primop("nixos", 1, self._pkgs_nixos)
+            return None
+        return v.Primop("nixpkgs", 1, lambda span, _config: Namespace("pkgs", member))
+
+    def eval_config(self) -> v.Primop:
+        return v.Primop("eval-config", 1, self._eval_config)
+
+    def nixos(self) -> v.Primop:
+        return v.Primop("nixos", 1, self._nixos_entry)
+
+    # -- the builders --------------------------------------------------------------------
+
+    def _nixos_system(self, span: Span, arguments: v.Lazy) -> v.Value:
+        return self._build(span, arguments, "nixosSystem", "modules")
+
+    def _eval_modules(self, span: Span, arguments: v.Lazy) -> v.Value:
+        return self._build(span, arguments, "evalModules", "modules")
+
+    def _eval_config(self, span: Span, arguments: v.Lazy) -> v.Value:
+        return self._build(span, arguments, "eval-config.nix", "modules")
+
+    def _nixos_generate(self, span: Span, arguments: v.Lazy) -> v.Value:
+        return self._build(span, arguments, "nixosGenerate", "modules")
+
+    def _nixos_entry(self, span: Span, arguments: v.Lazy) -> v.Value:
+        """`import <nixpkgs/nixos> { configuration = ./configuration.nix; system = …; }`."""
+        return self._build(span, arguments, "<nixpkgs/nixos>", "configuration")
+
+    def _pkgs_nixos(self, span: Span, module: v.Lazy) -> v.Value:
+        """`pkgs.nixos MODULE` (or a list of modules)."""
+        wrapped = v.AttrsV({"modules": v.Attr(module, None, None)}, span)
+        return self._build(span, wrapped, "pkgs.nixos", "modules")
+
+    def _build(self, span: Span, arguments: v.Lazy, builder: str, modules_key: str) -> v.Value:
+        args = v.force(arguments)
+        system = System(name="", arch=None, declared_at=self._declared_at(span), modules=[])
+        if not isinstance(args, v.AttrsV):
+            system.gaps.append(f"the arguments of {builder} cannot be known: {_text(args)}")
+            self.built.append(system)
+            return SystemValue(system, span)
+        system.arch = self._arch(args, system, builder)
+        if "specialArgs" in args.attrs:
+            system.special_args = v.force(args.attrs["specialArgs"].value)
+        if modules_key in args.attrs:
+            system.modules = self._modules(args.attrs[modules_key].value, system, single=modules_key == "configuration")
+        else:
+            system.gaps.append(f"{builder} is given no {modules_key}")
+        self.built.append(system)
+        return SystemValue(system, span)
+
+    def _arch(self, args: v.AttrsV, system: System, builder: str) -> str | None:
+        for key in ("system", "localSystem"):
+            if key not in args.attrs:
+                continue
+            value = v.force(args.attrs[key].value)
+            if isinstance(value, v.AttrsV) and "system" in value.attrs:
+                value = v.force(value.attrs["system"].value)
+            if isinstance(value, v.Str) and value.known:
+                return value.known
+            system.gaps.append(f"the architecture cannot be known: {builder}'s {key} is {_text(value)}")
+        return None
+
+    def _modules(self, item: v.Lazy, system: System, single: bool) -> list[ModuleRef]:
+        value = v.force(item)
+        if isinstance(value, v.ListV):
+            elements = value.items
+        elif single or isinstance(value, (v.AttrsV, v.Lambda, v.PathV)):
+            elements = [item]
+        else:
+            system.gaps.append(f"the module list cannot be known: {_text(value)}")
+            return []
+        refs = [ref for ref in (self._module(element, system) for element in elements) if ref is not None]
+        system.gaps.extend(f"module {ref.text} does not exist ({ref.path})" for ref in refs
+                           if ref.kind == FILE and not ref.exists)
+        return refs
+
+    def _module(self, item: v.Lazy, system: System) -> ModuleRef | None:
+        value = v.force(item)
+        text = _text(value)
+        if isinstance(value, v.PathV) and value.resolved:
+            return _file(value.resolved, text, value.span)
+        if isinstance(value, v.Str) and value.known is not None and os.path.isabs(value.known):
+            return _file(os.path.normpath(value.known), text, value.span)
+        if isinstance(value, (v.AttrsV, v.Lambda)):
+            path = value.span.path if value.span is not None else None
+            return ModuleRef(INLINE, text, path, value, value.span)
+        if isinstance(value, (v.Symbolic, Namespace, SystemPart, v.PathV)):
+            return ModuleRef(OPAQUE, text, span=value.span)
+        why = value.why if isinstance(value, v.Unknown) and value.why else "it is not a module that can be known"
+        system.gaps.append(f"module {text} cannot be known: {why}")
+        return None
+
+    def _declared_at(self, span: Span) -> Span:
+        """Where a system is declared: the builder's call, or -- when that call is the body of
+        a helper -- the helper's call, outwards while each call's function holds the one
+        inside it (`base = mkMixtape { … }` in flake.nix, not `nixosSystem` in lib/)."""
+        anchor = span
+        for call, function in reversed(self.interp.frames):
+            body = function.span
+            if body is None or body.source is not anchor.source or not (body.start <= anchor.start
+                                                                          and anchor.end <= body.end):
+                break
+            anchor = call
+        return anchor
+
+
+def _file(path: str, text: str, span: Span | None) -> ModuleRef:
+    if os.path.isdir(path):
+        path = os.path.join(path, "default.nix")
+    return ModuleRef(FILE, text, path, span=span, exists=os.path.isfile(path))
+
+
+def _text(value: v.Value) -> str:
+    if value.span is not None:
+        return value.span.text
+    if isinstance(value, v.Symbolic):
+        return value.name
+    if isinstance(value, Namespace):
+        return value.name
+    if isinstance(value, v.Unknown) and value.why:
+        return value.why
+    return type(value).__name__
+
+
+def is_eval_config(value: v.Value) -> bool:
+    """`"${nixpkgs}/nixos/lib/eval-config.nix"`, `<nixpkgs/nixos/lib/eval-config.nix>`, …"""
+    return value.span is not None and EVAL_CONFIG in value.span.text
+
+
+def is_nixos_entry(value: v.Value) -> bool:
+    """`<nixpkgs/nixos>` or `"${nixpkgs}/nixos"`: the function of `{ configuration; system; }`."""
+    if value.span is None:
+        return False
+    text = value.span.text.strip('"').rstrip("/")
+    return text.endswith(("<nixpkgs/nixos>", "/nixos", "/nixos/default.nix")) and not text.startswith((".", "/"))
+
+
+def is_nixpkgs(value: v.Value) -> bool:
+    """`<nixpkgs>`, the root of nixpkgs (called with its config, it gives pkgs)."""
+    return value.span is not None and value.span.text in ("<nixpkgs>", "<nixos>", "<nixos-unstable>")
+

@@ -1,0 +1,221 @@
+"""Finding a repository's systems statically: without Nix, without flake inputs.
+
+From the repository root, the entry point is evaluated by the static interpreter
+with `import` following local files and every flake input opaque:
+
+- `flake.nix`: `outputs` is called with its inputs; `nixosConfigurations.NAME`
+  and every other output built from a system (`packages.x86_64-linux.base =
+  cfg.config.system.build.raw`) name the systems built, however they were made
+  (helpers in other files, `mapAttrs`/`listToAttrs`/`genAttrs` over literal lists,
+  `readDir ./hosts`, flake-parts' `mkFlake` with its `imports`, `flake` and
+  `perSystem`);
+- without a flake: `configuration.nix` (a system of its own), and `default.nix`
+  or any linted file that calls a system builder (`eval-config.nix`,
+  `<nixpkgs/nixos>`, `nixosSystem`).
+
+A system is named by the first output path that reaches it (`nixosConfigurations`
+first); other paths to the same system are its aliases.  Whatever cannot be known
+is a gap of the system or a problem of the discovery, never a guess.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..modules.config import format_option
+from ..nix import values as v
+from ..nix.interpreter import Interpreter
+from ..nix.nixlib import Namespace
+from ..nix.parser import ParsedFile
+from ..nix.source import SourceFile, Span
+from .builders import Builders, SystemPart, SystemValue, is_eval_config, is_nixos_entry, is_nixpkgs
+from .flake_parts import FlakeParts
+from .system import FILE, ModuleRef, System
+
+MAX_OUTPUT_DEPTH = 8
+# A file that may build a system (outside a flake): the builders, as their names are written.
+BUILDER_MARK = re.compile(rb"eval-config\.nix|<nixpkgs/nixos>|/nixos\"|nixosSystem|evalModules")
+REPOSITORY_MARKS = ("flake.nix", ".stereos-lint.toml", ".git")
+
+
+@dataclass
+class Discovery:
+    """What one repository builds."""
+
+    root: str
+    systems: list[System] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)      # read to discover them (flake.nix, helpers): not modules
+    problems: list[str] = field(default_factory=list)   # why discovery stopped short, where it did
+
+
+def repository_root(path: str) -> str:
+    """The nearest folder at or above `path` holding flake.nix, the configuration file or
+    .git (a pyproject.toml with a [tool.stereos-lint] table counts as the configuration)."""
+    directory = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+    start = directory
+    while True:
+        if any(os.path.exists(os.path.join(directory, mark)) for mark in REPOSITORY_MARKS):
+            return directory
+        pyproject = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(pyproject) and _names_stereos_lint(pyproject):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return start
+        directory = parent
+
+
+def _names_stereos_lint(pyproject: str) -> bool:
+    try:
+        with open(pyproject, "rb") as handle:
+            return b"[tool.stereos-lint" in handle.read()
+    except OSError:
+        return False
+
+
+Parse = Callable[[str], "ParsedFile | object"]
+
+
+def discover(root: str, parse: Parse, candidates: list[str] = ()) -> Discovery:
+    """The systems of the repository at `root`.  `parse(path)` reads a file (the project's
+    cache); `candidates` are the linted files under `root`, searched for system builders
+    when there is no flake."""
+    return _Discoverer(root, parse).run(candidates)
+
+
+class _Discoverer:
+    def __init__(self, root: str, parse: Parse):
+        self.root = root
+        self.parse = parse
+        self.result = Discovery(root)
+        self.values: dict[str, v.Value] = {}
+        self.interp = Interpreter(None, importer=self._import)
+        self.builders = Builders(self.interp)
+        self.flake_parts = FlakeParts(self.interp, self._import_file, self.builders)
+        self.interp.builtins.lib_extensions = self.builders.lib_extensions(
+            {"mkFlake": v.Primop("mkFlake", 2, self.flake_parts.mk_flake)})
+        self.lib = self.interp.builtins.lib
+
+    def run(self, candidates) -> Discovery:
+        flake = os.path.join(self.root, "flake.nix")
+        if os.path.isfile(flake):
+            self._name(self._flake_outputs(flake), (), "flake")
+        else:
+            self._non_flake(candidates)
+        return self.result
+
+    # -- entry points -----------------------------------------------------------------------
+
+    def _flake_outputs(self, path: str) -> v.Value:
+        flake = self._import_file(path)
+        if not isinstance(flake, v.AttrsV) or "outputs" not in flake.attrs:
+            self.result.problems.append(f"{path}: its outputs cannot be known")
+            return v.Unknown(None)
+        outputs_function = v.force(flake.attrs["outputs"].value)
+        outputs: list[v.Value] = []
+        self_value = v.Thunk(lambda: outputs[0] if outputs else v.Unknown(None, "self"))
+
+        def member(name: str) -> v.Lazy:
+            return self_value if name == "self" else self.builders.input(name, self.lib)
+
+        inputs = Namespace("inputs", member)
+        outputs.append(self.interp.apply(outputs_function, inputs, outputs_function.span or Span(
+            SourceFile(path, b""), 0, 0)))
+        return outputs[0]
+
+    def _non_flake(self, candidates) -> None:
+        configuration = os.path.join(self.root, "configuration.nix")
+        entries = [os.path.join(self.root, "default.nix")]
+        entries += [c for c in candidates if os.path.abspath(c) != os.path.abspath(entries[0])]
+        for path in entries:
+            parsed = self.parse(path) if os.path.isfile(path) else None
+            if not isinstance(parsed, ParsedFile) or parsed.error is not None \
+                    or not BUILDER_MARK.search(parsed.source.data) or path in self.values:
+                continue
+            value = self._import_file(path)
+            if isinstance(value, v.Lambda):
+                value = self.interp.apply(value, v.AttrsV({}, None), value.span)
+            relative = os.path.relpath(path, self.root)
+            self._name(value, () if relative == "default.nix" else (relative,), "non-flake")
+        if os.path.isfile(configuration) and not any(
+                m.kind == FILE and os.path.abspath(m.path) == os.path.abspath(configuration)
+                for s in self.result.systems for m in s.modules):
+            parsed = self.parse(configuration)
+            source = parsed.source if isinstance(parsed, ParsedFile) else SourceFile(configuration, b"")
+            self.result.systems.append(System(
+                "configuration", None, Span(source, 0, 0),
+                [ModuleRef(FILE, "./configuration.nix", configuration)], origin="non-flake"))
+
+    # -- import -----------------------------------------------------------------------------
+
+    def _import(self, value: v.Value, span: Span) -> v.Value | None:
+        if is_eval_config(value):
+            return self.builders.eval_config()
+        if is_nixos_entry(value):
+            return self.builders.nixos()
+        if is_nixpkgs(value) or (isinstance(value, Namespace) and value.name.startswith("inputs.")):
+            return self.builders.nixpkgs(self.lib)
+        path = value.resolved if isinstance(value, v.PathV) else (
+            value.known if isinstance(value, v.Str) and value.known and os.path.isabs(value.known) else None)
+        if path is None:
+            return None
+        if os.path.isdir(path):
+            path = os.path.join(path, "default.nix")
+        return self._import_file(os.path.normpath(path)) if os.path.isfile(path) else None
+
+    def _import_file(self, path: str) -> v.Value:
+        if path not in self.values:
+            self.values[path] = v.Unknown(None, f"{path} imports itself")
+            parsed = self.parse(path)
+            if not isinstance(parsed, ParsedFile) or parsed.error is not None or parsed.root is None:
+                self.result.problems.append(f"{path}: cannot be read or does not parse")
+                self.values[path] = v.Unknown(None, f"{path} does not parse")
+            else:
+                self.result.files.append(path)
+                self.values[path] = self.interp.eval_file(parsed.source, parsed.root)
+        return self.values[path]
+
+    # -- naming ----------------------------------------------------------------------------
+
+    def _name(self, outputs: v.Value, prefix: tuple[str, ...], origin: str) -> None:
+        """Walk the outputs (nixosConfigurations first, then by name as Nix orders them) and
+        name each system built by the first path that reaches it."""
+        found: list[tuple[tuple[str, ...], System]] = []
+        _walk(outputs, prefix, found, 0, top=True)
+        named: dict[int, System] = {}
+        for path, system in found:
+            shown = _path_name(path)
+            if id(system) in named:
+                system.aliases.append(shown)
+                continue
+            named[id(system)] = system
+            system.name = shown
+            system.origin = origin
+            self.result.systems.append(system)
+
+
+def _walk(item: v.Lazy, path: tuple[str, ...], found: list, depth: int, top: bool = False) -> None:
+    value = v.force(item)
+    if isinstance(value, (SystemValue, SystemPart)):
+        found.append((path, value.system))
+        return
+    if not isinstance(value, v.AttrsV) or depth > MAX_OUTPUT_DEPTH:
+        return
+    names = sorted(value.attrs)
+    if top and "nixosConfigurations" in value.attrs:
+        names.remove("nixosConfigurations")
+        names.insert(0, "nixosConfigurations")
+    for name in names:
+        _walk(value.attrs[name].value, path + (name,), found, depth + 1)
+
+
+def _path_name(path: tuple[str, ...]) -> str:
+    """`nixosConfigurations.base` is `base`; any other output keeps its whole path."""
+    if len(path) == 2 and path[0] == "nixosConfigurations":
+        return path[1]
+    if len(path) >= 1 and path[0].endswith(".nix"):   # a non-flake file's own systems: hive.nix:web
+        rest = format_option(path[1:])
+        return f"{path[0]}:{rest}" if rest else path[0]
+    return format_option(path) if path else "default"

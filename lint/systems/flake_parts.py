@@ -1,0 +1,132 @@
+"""flake-parts' `mkFlake`, as far as system discovery needs it.
+
+`flake-parts.lib.mkFlake { inherit inputs; } MODULE` evaluates flake-parts modules
+(MODULE and its `imports`, local files or inline): each module's `flake` sets are
+merged into the outputs, and each `perSystem` is called for every entry of
+`systems`, its outputs placed under `OUTPUT.<system>` (`packages.x86_64-linux.vm`).
+Module arguments: `self`, `inputs`, `lib`, `withSystem`; `config` and the rest are
+opaque.  Imports the discovery cannot read (`inputs.x.flakeModule`) are skipped.
+"""
+from __future__ import annotations
+
+from ..nix import values as v
+from ..nix.nixlib import Namespace
+from ..nix.source import Span
+
+MAX_MODULES = 500
+
+
+class FlakeParts:
+    def __init__(self, interp, import_file, builders):
+        self.interp = interp
+        self.import_file = import_file
+        self.builders = builders
+
+    def mk_flake(self, span: Span, arguments: v.Lazy, module: v.Lazy) -> v.Value:
+        args = v.force(arguments)
+        inputs = _select(args, "inputs") or v.Unknown(span, "inputs")
+        self_value = _select(args, "self") or _select(v.force(inputs), "self") or v.Unknown(span, "self")
+        flakes: list[v.Lazy] = []
+        per_system: list[v.Lazy] = []
+        systems: list[str] = []
+        queue: list[v.Lazy] = [module]
+        seen: set[int] = set()
+        while queue and len(seen) < MAX_MODULES:
+            item = queue.pop(0)
+            value = self._module_value(item, inputs, self_value, span)
+            if id(value) in seen or not isinstance(value, v.AttrsV):
+                continue
+            seen.add(id(value))
+            attrs = value.attrs
+            if "imports" in attrs:
+                imported = v.force(attrs["imports"].value)
+                if isinstance(imported, v.ListV):
+                    queue.extend(imported.items)
+            if "flake" in attrs:
+                flakes.append(attrs["flake"].value)
+            if "perSystem" in attrs:
+                per_system.append(attrs["perSystem"].value)
+            if "systems" in attrs:
+                listed = v.force(attrs["systems"].value)
+                if isinstance(listed, v.ListV):
+                    for entry in listed.items:
+                        name = v.force(entry)
+                        if isinstance(name, v.Str) and name.known and name.known not in systems:
+                            systems.append(name.known)
+        outputs = merge_sets(flakes, span)
+        if per_system and systems:
+            outputs = merge_sets([outputs, self._per_system_outputs(per_system, systems, inputs, span)], span)
+        return outputs
+
+    def _module_value(self, item: v.Lazy, inputs: v.Lazy, self_value: v.Lazy, span: Span) -> v.Value:
+        value = v.force(item)
+        if isinstance(value, v.PathV) and value.resolved:
+            value = self.interp.importer(value, span) or v.Unknown(value.span, "flake-parts module")
+        if isinstance(value, v.Lambda):
+            value = self.interp.apply(value, self._arguments(inputs, self_value, span), value.span or span)
+        return value
+
+    def _arguments(self, inputs: v.Lazy, self_value: v.Lazy, span: Span) -> Namespace:
+        known = {
+            "inputs": inputs,
+            "self": self_value,
+            "lib": self.interp.builtins.lib,
+            "withSystem": v.Primop("withSystem", 2, lambda s, system, function: self.interp.apply(
+                v.force(function), self._per_system_arguments(system, inputs, s), s)),
+        }
+        return Namespace("flake-parts", lambda name: known.get(name))
+
+    def _per_system_arguments(self, system: v.Lazy, inputs: v.Lazy, span: Span) -> Namespace:
+        known = {"system": system, "lib": self.interp.builtins.lib, "inputs": inputs}
+        return Namespace("perSystem", lambda name: known.get(name))
+
+    def _per_system_outputs(self, functions: list[v.Lazy], systems: list[str], inputs: v.Lazy,
+                            span: Span) -> v.AttrsV:
+        """`perSystem` results, transposed: `{ packages.x86_64-linux.vm = …; }`."""
+        by_output: dict[str, dict[str, v.Attr]] = {}
+        for system in systems:
+            results = []
+            for function in functions:
+                value = v.force(function)
+                if isinstance(value, v.Lambda):
+                    value = self.interp.apply(value, self._per_system_arguments(v.Str((system,), span), inputs, span),
+                                              value.span or span)
+                results.append(value)
+            merged = merge_sets(results, span)
+            if isinstance(merged, v.AttrsV):
+                for output, attr in merged.attrs.items():
+                    by_output.setdefault(output, {})[system] = attr
+        return v.AttrsV({name: v.Attr(v.AttrsV(per, span), None, None) for name, per in by_output.items()}, span)
+
+
+def merge_sets(items: list[v.Lazy], span: Span) -> v.Value:
+    """Attribute sets merged recursively (lazily where only one side defines a name);
+    where a name holds something other than a set, the first definition stays."""
+    if len(items) == 1:
+        return v.force(items[0])
+    values = [v.force(item) for item in items]
+    sets = [value for value in values if isinstance(value, v.AttrsV)]
+    if not sets:
+        return values[0] if values else v.AttrsV({}, span)
+    names: dict[str, list[v.Attr]] = {}
+    for value in sets:
+        for name, attr in value.attrs.items():
+            names.setdefault(name, []).append(attr)
+    merged = {}
+    for name, attrs in names.items():
+        if len(attrs) == 1:
+            merged[name] = attrs[0]
+        else:
+            values_ = [a.value for a in attrs]
+            merged[name] = v.Attr(v.Thunk(lambda values_=values_: merge_sets(values_, span)),
+                                  attrs[0].key_span, attrs[0].binding_span)
+    return v.AttrsV(merged, span)
+
+
+def _select(value: v.Value, name: str) -> v.Lazy | None:
+    if isinstance(value, v.AttrsV):
+        attr = value.attrs.get(name)
+        return attr.value if attr is not None else None
+    if isinstance(value, Namespace):
+        return value.select(name)
+    return None
