@@ -113,12 +113,14 @@ def test_list_order_follows_nixos_module_order_and_mkorder():
     # Modules in genericClosure (breadth-first) order: root, a, b, c.  Definitions are
     # concatenated in that order, then stably sorted by mkOrder priority.
     config = config_of(EVAL / "lists-order", root=EVAL / "lists-order" / "root.nix")
+    # Collected breadth-first (root, a, b, c), merged in the reverse (c, b, a, root), then
+    # sorted by mkOrder, stably -- what lib.evalModules gives (tests/test_oracle.py runs it).
     assert config.value("boot.kernelParams") == [
         "b-before",      # mkBefore = 500
         "b-700",         # mkOrder 700
-        "root-1",        # 1000, root first
-        "b-plain",       # 1000, b before c (breadth-first)
-        "c-plain",       # 1000, imported by a but reached after b
+        "c-plain",       # 1000, collected last, merged first
+        "b-plain",       # 1000
+        "root-1",        # 1000, collected first, merged last
         "a-after",       # mkAfter = 1500
     ]
     items = config.resolve("boot.kernelParams").items

@@ -13,10 +13,11 @@ def records(project: Project) -> list[dict]:
     for unit in units:
         for system in unit.systems:
             modules_of.setdefault(id(system), unit.modules)
-    return [_record(system, modules_of.get(id(system), [])) for system in project.systems]
+    impure = [span for r in project.repositories if r.discovery for span in r.discovery.impure]
+    return [_record(system, modules_of.get(id(system), []), impure) for system in project.systems]
 
 
-def _record(system: System, modules: list) -> dict:
+def _record(system: System, modules: list, impure: list[Span]) -> dict:
     files = list(dict.fromkeys(m.path for m in modules))
     opaque = [ref.text for ref in system.modules if ref.kind == OPAQUE]
     for module in modules:
@@ -27,7 +28,7 @@ def _record(system: System, modules: list) -> dict:
         "declared_at": _place(system.declared_at),
         "modules": files,
         "opaque": list(dict.fromkeys(opaque)),
-        "gaps": list(system.gaps),
+        "gaps": [*system.gaps, *system.reads(impure)],
     }
     if system.aliases:
         record["aliases"] = list(system.aliases)

@@ -141,6 +141,7 @@ class EffectiveConfig:
         self._resolving: set[OptionPath] = set()     # options being resolved (config.* cycles)
         self._states: dict[int, str] = {}
         self._module_order: dict[str, int] | None = None
+        self._module_rank: dict[str, int] | None = None   # module key -> position in collection order
         self._under: dict[OptionPath, list[OptionPath]] | None = None
 
     # -- queries ---------------------------------------------------------------------------
@@ -293,7 +294,7 @@ class EffectiveConfig:
         return resolution
 
     def _merge_values(self, resolution: Resolution, winners: list[Definition]) -> None:
-        ordered = sorted(winners, key=lambda d: d.order)  # stable, as lib.sortProperties
+        ordered = self._merge_order(winners)
         if any(isinstance(d.value, v.ListV) for d in winners):
             if not all(isinstance(d.value, v.ListV) for d in winners):
                 odd = next(d for d in winners if not isinstance(d.value, v.ListV))
@@ -323,6 +324,16 @@ class EffectiveConfig:
             resolution.value = v.to_python(merged)
             return
         resolution.conflict = True
+
+    def _merge_order(self, definitions: list[Definition]) -> list[Definition]:
+        """The order NixOS merges definitions in: `evalModules` merges the modules in the
+        reverse of their collection order (`reverseList`), each module's own definitions
+        in the order written; then `sortProperties` sorts by `mkOrder`, stably."""
+        if self._module_rank is None:
+            self._module_rank = {m.key: i for i, m in enumerate(self.modules)}
+        rank = self._module_rank
+        merged = sorted(definitions, key=lambda d: -rank.get(d.module, 0))
+        return sorted(merged, key=lambda d: d.order)
 
     def _resolve_set(self, path: OptionPath, deeper: list[Definition], shadow: Definition | None) -> Resolution:
         result: dict = {}

@@ -211,6 +211,7 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
         return v.ListV([v.PathV(p, p, span) for p in found], span)
 
     def get_env(span, name):
+        interp.impure.append(span)
         return v.Unknown(span, "builtins.getEnv: the environment of whoever builds it")
 
     return {

@@ -67,6 +67,7 @@ class Interpreter:
         self.depth = 0
         self.importer = importer
         self.frames: list[tuple[Span, v.Lambda]] = []   # the function calls being evaluated, outermost first
+        self.impure: list[Span] = []    # reads of the builder's environment (getEnv): what no static tool can know
         from .nixlib import Builtins  # local import: nixlib needs this module's names
 
         self.builtins = Builtins(self, lib_extensions)
@@ -180,12 +181,28 @@ class Interpreter:
         text = source.text(node.start_byte, node.end_byte)
         span = self.span(source, node)
         if any(c.type == "interpolation" for c in node.named_children):
-            return v.Unknown(span, "interpolated path")
+            text = self._interpolated_path(node, env, source)
+            if text is None:
+                return v.Unknown(span, "interpolated path")
         if text.startswith("/"):
             resolved = os.path.normpath(text)
         else:
             resolved = os.path.normpath(os.path.join(os.path.dirname(source.path), text))
         return v.PathV(text, resolved, span)
+
+    def _interpolated_path(self, node, env, source) -> str | None:
+        """`./hosts/${name}` with every interpolation a known string, as text; else None."""
+        pieces = []
+        for child in node.named_children:
+            if child.type == "interpolation":
+                inner = _first_named(child)
+                value = self.eval(inner, env, source) if inner is not None else None
+                if not isinstance(value, v.Str) or value.known is None:
+                    return None
+                pieces.append(value.known)
+            else:
+                pieces.append(source.text(child.start_byte, child.end_byte))
+        return "".join(pieces)
 
     def eval_hpath_expression(self, node, env, source):
         return v.PathV(source.text(node.start_byte, node.end_byte), None, self.span(source, node))
@@ -360,6 +377,8 @@ class Interpreter:
             value = v.force(found)
         if isinstance(value, v.Symbolic):
             return v.Symbolic(value.path, span)
+        if isinstance(value, v.Unknown) and value.span is None:
+            return v.Unknown(span, value.why)   # `builtins.currentSystem`: unknown, as written here
         return value
 
     def eval_has_attr_expression(self, node, env, source):

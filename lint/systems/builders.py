@@ -117,7 +117,8 @@ class Builders:
 
     def _build(self, span: Span, arguments: v.Lazy, builder: str, modules_key: str) -> v.Value:
         args = v.force(arguments)
-        system = System(name="", arch=None, declared_at=self._declared_at(span), modules=[])
+        declared_at, scope = self._declared_at(span)
+        system = System(name="", arch=None, declared_at=declared_at, modules=[], scope=scope)
         if not isinstance(args, v.AttrsV):
             system.gaps.append(f"the arguments of {builder} cannot be known: {_text(args)}")
             self.built.append(system)
@@ -174,18 +175,20 @@ class Builders:
         system.gaps.append(f"module {text} cannot be known: {why}")
         return None
 
-    def _declared_at(self, span: Span) -> Span:
+    def _declared_at(self, span: Span) -> tuple[Span, list[Span]]:
         """Where a system is declared: the builder's call, or -- when that call is the body of
         a helper -- the helper's call, outwards while each call's function holds the one
-        inside it (`base = mkMixtape { … }` in flake.nix, not `nixosSystem` in lib/)."""
-        anchor = span
+        inside it (`base = mkMixtape { … }` in flake.nix, not `nixosSystem` in lib/).  Also
+        the scope: the builder's call and those helpers' bodies."""
+        anchor, scope = span, [span]
         for call, function in reversed(self.interp.frames):
             body = function.span
             if body is None or body.source is not anchor.source or not (body.start <= anchor.start
                                                                           and anchor.end <= body.end):
                 break
+            scope.append(body)
             anchor = call
-        return anchor
+        return anchor, scope
 
 
 def _file(path: str, text: str, span: Span | None) -> ModuleRef:

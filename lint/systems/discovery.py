@@ -48,6 +48,7 @@ class Discovery:
     systems: list[System] = field(default_factory=list)
     files: list[str] = field(default_factory=list)      # read to discover them (flake.nix, helpers): not modules
     problems: list[str] = field(default_factory=list)   # why discovery stopped short, where it did
+    impure: list[Span] = field(default_factory=list)     # getEnv calls, as they are evaluated (also later, lazily)
 
 
 def repository_root(path: str) -> str:
@@ -97,6 +98,7 @@ class _Discoverer:
         self.interp.builtins.lib_extensions = self.builders.lib_extensions(
             {"mkFlake": v.Primop("mkFlake", 2, self.flake_parts.mk_flake)})
         self.lib = self.interp.builtins.lib
+        self.result.impure = self.interp.impure
 
     def run(self, candidates) -> Discovery:
         flake = os.path.join(self.root, "flake.nix")

@@ -39,3 +39,11 @@ class System:
     gaps: list[str] = field(default_factory=list)
     origin: str = "flake"            # flake, non-flake, configured, root (a module-graph root standing in)
     aliases: list[str] = field(default_factory=list)   # other output paths that name this same system
+    scope: list[Span] = field(default_factory=list)    # the builder's call and the helpers around it
+
+    def reads(self, impure: list[Span]) -> list[str]:
+        """Gaps for the impure reads (getEnv) made inside this system's helpers."""
+        inside = [span for span in impure
+                  if any(s.source is span.source and s.start <= span.start and span.end <= s.end for s in self.scope)]
+        return [f"{span.text} ({span.path}:{span.line}) reads the environment of whoever builds it"
+                for span in dict.fromkeys(inside)]

@@ -1,0 +1,219 @@
+"""System discovery on small repositories written in each test: the shapes it must
+read (builders outside flakes, configured systems), what it records instead of
+guessing, architectures taken from the system, evaluations shared, and failures
+isolated."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lintutil import FIXTURES, write_tree
+from stereos_lint.checking.engine import load_rules, run
+from stereos_lint.interfaces.cli import main
+from stereos_lint.systems.project import Project
+
+CLEAN_BOOT = (FIXTURES / "stereos" / "clean" / "boot.nix").read_text()
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def findings(path: Path, *args) -> list[dict]:
+    return json.loads(invoke("--format", "json", *args, path).output)
+
+
+def systems(path: Path) -> list[dict]:
+    return json.loads(invoke("systems", "--json", path).output)
+
+
+def flake(hosts: dict[str, str]) -> str:
+    """A flake.nix building one system per (name, architecture) from ./boot.nix."""
+    configurations = "\n".join(
+        f'      {name} = nixpkgs.lib.nixosSystem {{ system = "{arch}"; modules = [ ./boot.nix ]; }};'
+        for name, arch in hosts.items())
+    return ("{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-25.11\";\n"
+            "  outputs = { self, nixpkgs }: {\n    nixosConfigurations = {\n"
+            f"{configurations}\n    }};\n  }};\n}}\n")
+
+
+# -- architectures come from the system --------------------------------------------------------------
+
+def test_an_architecture_condition_does_not_make_an_aarch64_only_flake_judged_on_x86_64(tmp_path):
+    write_tree(tmp_path, {"flake.nix": flake({"vm": "aarch64-linux"}), "boot.nix": CLEAN_BOOT})
+    assert findings(tmp_path) == []
+    # The same value on both architectures, written as a condition: nothing changes, because
+    # the flake builds aarch64-linux only (before systems, this made x86_64 judged: ST102).
+    agreeing = CLEAN_BOOT.replace("boot.growPartition = true;",
+                                  "boot.growPartition = if pkgs.stdenv.hostPlatform.isAarch64 then true else true;")
+    assert agreeing != CLEAN_BOOT
+    (tmp_path / "boot.nix").write_text(agreeing)
+    assert findings(tmp_path) == []
+    assert [s["system"] for s in systems(tmp_path)] == ["aarch64-linux"]
+
+
+def test_an_x86_64_console_mistake_is_caught_when_the_flake_builds_x86_64(tmp_path):
+    write_tree(tmp_path, {"flake.nix": flake({"vm": "aarch64-linux", "vm-x86": "x86_64-linux"}),
+                          "boot.nix": CLEAN_BOOT})
+    found = findings(tmp_path)
+    assert [(f["code"], f["file"].rsplit("/", 1)[-1]) for f in found] == [("ST102", "boot.nix")]
+    assert "hvc0" in found[0]["message"] and "ttyS0" in found[0]["message"]
+    assert found[0]["message"].endswith("(in 1 of 2 systems: vm-x86)")
+
+
+def test_the_architecture_is_read_from_nixpkgs_host_platform(tmp_path):
+    write_tree(tmp_path, {
+        "flake.nix": ("{ outputs = { nixpkgs, ... }: { nixosConfigurations.box = nixpkgs.lib.nixosSystem "
+                      "{ modules = [ ./hardware.nix ./boot.nix ]; }; }; }\n"),
+        "hardware.nix": '{ lib, ... }: { nixpkgs.hostPlatform = lib.mkDefault "x86_64-linux"; }\n',
+        "boot.nix": CLEAN_BOOT,
+    })
+    [box] = systems(tmp_path)
+    assert box["system"] == "x86_64-linux"
+    assert [f["code"] for f in findings(tmp_path)] == ["ST102"]   # hvc0 last, on x86_64
+
+
+def test_a_system_whose_architecture_cannot_be_known_records_why(tmp_path):
+    write_tree(tmp_path, {
+        "flake.nix": ("{ outputs = { nixpkgs, ... }: { nixosConfigurations.box = nixpkgs.lib.nixosSystem "
+                      "{ system = builtins.currentSystem; modules = [ ./boot.nix ]; }; }; }\n"),
+        "boot.nix": CLEAN_BOOT,
+    })
+    [box] = systems(tmp_path)
+    assert box["system"] is None
+    assert box["gaps"] == ["the architecture cannot be known: nixosSystem's system is builtins.currentSystem"]
+
+
+# -- shapes outside flakes, and the configuration ------------------------------------------------------
+
+def test_eval_config_and_nixpkgs_nixos_outside_a_flake(tmp_path):
+    write_tree(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "default.nix": """{ nixpkgs ? <nixpkgs> }:
+{
+  vm = import "${nixpkgs}/nixos/lib/eval-config.nix" {
+    system = "x86_64-linux";
+    modules = [ ./vm.nix ];
+  };
+  box = (import <nixpkgs/nixos> { configuration = ./box.nix; system = "aarch64-linux"; }).config.system.build.toplevel;
+  legacy = (import <nixpkgs> { }).lib.nixosSystem { system = "aarch64-linux"; modules = [ ./box.nix ]; };
+}
+""",
+        "vm.nix": "{ networking.hostName = \"vm\"; }\n",
+        "box.nix": "{ networking.hostName = \"box\"; }\n",
+    })
+    found = {s["name"]: (s["system"], [Path(m).name for m in s["modules"]]) for s in systems(tmp_path)}
+    assert found == {"vm": ("x86_64-linux", ["vm.nix"]), "box": ("aarch64-linux", ["box.nix"]),
+                     "legacy": ("aarch64-linux", ["box.nix"])}
+
+
+def test_modules_that_cannot_be_known_are_gaps_and_input_modules_are_opaque(tmp_path):
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { nixpkgs, disko, ... }: {
+    nixosConfigurations.host = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ ./host.nix disko.nixosModules.disko (someFunction ./x.nix) ./missing.nix ];
+    };
+  };
+}
+""",
+        "host.nix": "{ networking.hostName = \"host\"; }\n",
+    })
+    [host] = systems(tmp_path)
+    assert [Path(m).name for m in host["modules"]] == ["host.nix"]
+    assert host["opaque"] == ["disko.nixosModules.disko"]
+    assert host["gaps"][0] == "module someFunction ./x.nix cannot be known: call of an unknown function"
+    assert host["gaps"][1].startswith("module ./missing.nix does not exist")
+
+
+def test_systems_named_in_the_configuration_win_over_discovery(tmp_path):
+    write_tree(tmp_path, {
+        "flake.nix": flake({"vm": "aarch64-linux"}),
+        "boot.nix": CLEAN_BOOT,
+        "intel.nix": '{ boot.kernelParams = [ "console=ttyS0,115200" ]; }\n',
+        ".stereos-lint.toml": '[systems.intel]\nmodules = ["boot.nix", "intel.nix"]\nsystem = "x86_64-linux"\n',
+    })
+    [intel] = systems(tmp_path)
+    assert intel["name"] == "intel" and intel["system"] == "x86_64-linux"
+    assert intel["declared_at"] == {"file": str(tmp_path / ".stereos-lint.toml"), "line": 1, "column": 1}
+    assert [Path(m).name for m in intel["modules"]] == ["boot.nix", "intel.nix"]
+
+
+def test_without_any_system_module_graph_roots_stand_in(tmp_path):
+    write_tree(tmp_path, {"modules/boot.nix": CLEAN_BOOT})
+    assert systems(tmp_path / "modules") == []
+    assert findings(tmp_path / "modules") == []
+    (tmp_path / "modules" / "boot.nix").write_text(CLEAN_BOOT.replace("boot.growPartition = true;", ""))
+    assert [f["code"] for f in findings(tmp_path / "modules")] == ["ST107"]   # a root is a whole system
+
+
+# -- judging -----------------------------------------------------------------------------------------
+
+def test_identical_systems_are_evaluated_once(tmp_path):
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs }: let
+    mk = system: nixpkgs.lib.nixosSystem { inherit system; modules = [ ./boot.nix { networking.hostName = "vm"; } ]; };
+  in {
+    nixosConfigurations.vm = mk "aarch64-linux";
+    packages.aarch64-linux.image = (mk "aarch64-linux").config.system.build.raw;
+    packages.x86_64-linux.image = (mk "x86_64-linux").config.system.build.raw;
+  };
+}
+""",
+        "boot.nix": CLEAN_BOOT,
+    })
+    project = Project([str(p) for p in tmp_path.glob("*.nix")])
+    assert [s.name for s in project.systems] == ["vm", "packages.aarch64-linux.image", "packages.x86_64-linux.image"]
+    assert [(u.names, u.arch) for u in project.units] == [
+        (["vm", "packages.aarch64-linux.image"], "aarch64-linux"), (["packages.x86_64-linux.image"], "x86_64-linux")]
+
+
+def test_a_fragment_is_judged_on_what_it_defines_never_on_what_it_leaves_unset(tmp_path):
+    write_tree(tmp_path, {
+        "flake.nix": flake({"vm": "aarch64-linux"}),
+        "boot.nix": CLEAN_BOOT,
+        "spare/empty.nix": "{ pkgs, ... }: { environment.systemPackages = [ pkgs.git ]; }\n",
+        "spare/wrong.nix": ("{ lib, ... }: { networking.firewall.enable = true;\n"
+                            "  boot.kernelParams = [ \"console=hvc0\" \"console=tty0\" ]; }\n"),
+    })
+    found = findings(tmp_path)
+    # ST120 (a wrong value) is reported; ST102 (the order of a list other modules add to) and
+    # every "not set" are not: they are the business of a system that imports the fragment.
+    assert [(f["code"], Path(f["file"]).name, f["line"]) for f in found] == [("ST120", "wrong.nix", 1)]
+
+
+# -- failures are isolated -----------------------------------------------------------------------------
+
+def test_an_update_of_a_mkif_value_no_longer_crashes_and_drops_the_right_side(tmp_path):
+    # config = lib.mkIf c { … } // { … } aborted whole runs (IndexError in _merge_values)
+    module = ("{ lib, config, ... }: {\n  config = lib.mkIf config.services.{0}.enable "
+              "{ networking.firewall.enable = false; } // { boot.loader.grub.enable = true; };\n}\n")
+    write_tree(tmp_path, {"root.nix": "{ imports = [ ./a.nix ./b.nix ]; }\n",
+                          "a.nix": module.replace("{0}", "a"), "b.nix": module.replace("{0}", "b")})
+    result = invoke("eval", "boot.loader.grub.enable", "--json", tmp_path)
+    assert result.exit_code == 0
+    [record] = json.loads(result.output)
+    assert record["defined"] is False       # the module system reads only the mkIf: the update's set is dropped
+
+
+def test_an_internal_error_in_one_rule_is_one_finding_and_the_run_goes_on(tmp_path, monkeypatch):
+    rules = load_rules()
+    broken = rules["ST107"]
+
+    def explode(ctx):
+        raise KeyError("boom")
+        yield  # a generator, as rules are
+
+    monkeypatch.setattr(broken, "check", explode)
+    write_tree(tmp_path, {"boot.nix": CLEAN_BOOT.replace("boot.consoleLogLevel = 0;", "boot.consoleLogLevel = 4;")})
+    found = run(Project([str(tmp_path / "boot.nix")]), rules.values())
+    assert sorted(f.code for f in found) == ["NX999", "ST104"]
+    failure = next(f for f in found if f.code == "NX999")
+    assert failure.message == "internal error in stereos-lint while ST107 on " \
+                              f"{tmp_path / 'boot.nix'}: KeyError: 'boom'"
