@@ -278,3 +278,19 @@ def test_workflow_lints_the_clean_fixture_with_the_action_and_uploads_sarif():
 def test_workflow_runs_the_tests_through_ci_run():
     runs = [s.get("run", "") for job in WORKFLOW["jobs"].values() for s in job["steps"]]
     assert any(re.fullmatch(r"(sudo )?bash \.ci/run", run.strip()) for run in runs)
+
+
+def test_action_default_paths_on_a_real_repository_report_only_its_defects(tmp_path, installed):
+    """`paths: .` on a flake whose systems come from a helper, with profiles, formats and a
+    dev profile: each file is judged inside the systems that contain it (nothing "not set"
+    on flake.nix, lib/ or profiles/), and the planted defects are the annotations."""
+    workspace = tmp_path / "workspace"
+    shutil.copytree(FIXTURES / "repos" / "stereos-flake", workspace)
+    runner = Runner(tmp_path, REPO, workspace)
+    runner.outputs["install"] = dict(installed)
+    result = runner.run_action({})
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = {(re.search(r"file=([^,]+)", a["props"])[1], re.search(r"title=(\S+)", a["props"])[1])
+             for a in ANNOTATION.finditer(result.stdout)}
+    assert found == {("modules/boot.nix", "ST102"), ("profiles/dev.nix", "ST202"),
+                     ("mixtapes/coder/package.nix", "ST121"), ("modules/unused/serial-debug.nix", "ST103")}

@@ -156,3 +156,24 @@ def test_hook_judges_the_passed_files_within_the_whole_module_graph(hook_repo, t
     assert result.returncode == 1, output
     assert [(m[0], m[1], m[3]) for m in FINDING.findall(output)] == [("override.nix", "3", "ST120")], output
     assert "networking.firewall.enable is true (lib.mkVMOverride, override.nix:3)" in output
+
+
+def test_hook_judges_a_changed_profile_inside_every_system_that_contains_it(hook_repo, tmp_path):
+    """The stereOS shape: systems built by a helper in lib/ from modules/, profiles/ and
+    mixtapes/.  A commit touching profiles/dev.nix is judged as part of every *-dev system
+    (its persistent journal is ST202), and one touching flake.nix, lib/ and profiles/base.nix
+    -- which used to be judged as whole systems of their own, with dozens of SPEC options
+    "not set" -- passes."""
+    repo = FIXTURES / "repos" / "stereos-flake"
+    files = {str(path.relative_to(repo)): path.read_text() for path in repo.rglob("*") if path.is_file()}
+    result = try_repo(hook_repo, tmp_path, files, "--files", "profiles/dev.nix")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert [(m[0], m[1], m[3]) for m in FINDING.findall(output)] == [("profiles/dev.nix", "5", "ST202")], output
+
+    (tmp_path / "again").mkdir()
+    result = try_repo(hook_repo, tmp_path / "again", files, "--files", "flake.nix", "lib/default.nix",
+                      "profiles/base.nix")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert not FINDING.search(output), output
