@@ -20,7 +20,7 @@ from . import suppression
 from .findings import Finding, Severity
 from ..nix.parser import ParsedFile
 from ..systems.project import Project, ReadProblem, Unit
-from .rule import REGISTRY, ConfigContext, FileContext, Rule
+from .rule import REGISTRY, ConfigContext, DefinedOptions, FileContext, Rule
 from .settings import Settings
 from ..nix.source import SourceFile, Span
 
@@ -106,6 +106,7 @@ def _raw_findings(project: Project, rules: list[Rule]) -> list[Finding]:
 
     configs_by_file: dict[str, list] = {}
     judged: list[tuple[Unit, list[Finding]]] = []
+    project.watch(_watched_options(config_rules))
     units = project.units if config_rules or file_rules else []
     for unit in units:
         for module in unit.modules:
@@ -113,8 +114,9 @@ def _raw_findings(project: Project, rules: list[Rule]) -> list[Finding]:
         if not config_rules or _root_unreadable(project, unit):
             continue
         found: list[Finding] = []
+        defined = None if unit.whole else DefinedOptions(d.option for d in unit.config.definitions)
         for rule in config_rules:
-            if rule.whole_system and not unit.whole:
+            if defined is not None and (rule.whole_system or not rule.may_judge(defined)):
                 continue
             ctx = ConfigContext(rule, unit.config, unit.arch, unit.arch_specific, project, unit.whole)
             try:
@@ -144,6 +146,18 @@ def _raw_findings(project: Project, rules: list[Rule]) -> list[Finding]:
     add(internal_error(internal, e.span or Span(SourceFile(e.path, b""), 0, 0), e.message, None)
         for e in project.errors)
     return list(findings.values())
+
+
+def _watched_options(rules: list[Rule]) -> list[str] | None:
+    """The options the rules that judge fragments read (None where one does not say)."""
+    options: list[str] = []
+    for rule in rules:
+        if rule.whole_system:
+            continue
+        if rule.reads is None:
+            return None
+        options.extend(rule.reads)
+    return options
 
 
 def _root_unreadable(project: Project, unit: Unit) -> bool:

@@ -165,7 +165,8 @@ def _rule(table: dict, locator: Locator, index: int | None, pack: str, authority
             yield from evaluate(ctx, item, authority)
 
     check.__doc__ = doc
-    return Rule(code, name, Severity(severity), summary, check, "config", fixable, pack, doc)
+    reads = tuple(dict.fromkeys(option for item in checks for option in item.options))
+    return Rule(code, name, Severity(severity), summary, check, "config", fixable, pack, doc, reads=reads)
 
 
 def _check(table: dict, fail) -> Check:

@@ -33,6 +33,11 @@ class Rule:
     pack: str = ""
     text: str | None = None        # documentation of a declarative rule (Python rules use the docstring)
     whole_system: bool = False     # judges the system as a whole (order, coverage): never run on fragments
+    reads: tuple[str, ...] | None = None   # the options (or prefixes) it judges; None: not declared
+
+    def may_judge(self, defined: "DefinedOptions") -> bool:
+        """Whether a fragment that defines these options can give this rule anything to say."""
+        return self.reads is None or any(defined.overlaps(parse_option(read)) for read in self.reads)
 
     @property
     def doc(self) -> str:
@@ -47,18 +52,34 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
+class DefinedOptions:
+    """The options a fragment defines, indexed for `overlaps`."""
+
+    def __init__(self, options):
+        self.options = {option for option in options if option}
+        self.prefixes = {option[:length] for option in self.options for length in range(1, len(option) + 1)}
+
+    def overlaps(self, read: tuple[str, ...]) -> bool:
+        """Whether defining these options may decide `read` or a part of it: one path is a
+        prefix of the other (`*` in `read` matches any name)."""
+        if "*" in read:
+            return any(all(r == "*" or r == o for r, o in zip(read, option)) for option in self.options)
+        return read in self.prefixes or any(read[:length] in self.options for length in range(1, len(read)))
+
+
 def rule(code: str, name: str, *, severity: str, summary: str, scope: str = "config",
-         fixable: bool = False, whole_system: bool = False) -> Callable:
+         fixable: bool = False, whole_system: bool = False, reads: tuple[str, ...] | None = None) -> Callable:
     """Register the decorated check function as rule `code`.  `whole_system`: every
     finding it can make is about the system as a whole (an order among list items
     that every module adds to, whether some unit covers a need), so it does not run
-    on fragments."""
+    on fragments.  `reads`: the options it judges (prefixes of them do), so that a fragment
+    defining none of them is not judged by it at all."""
     def register(check: Callable) -> Callable:
         if code in REGISTRY:
             raise ValueError(f"rule {code} is registered twice")
         pack = check.__module__.split(".")[2] if check.__module__.count(".") >= 2 else ""
         REGISTRY[code] = Rule(code, name, Severity(severity), summary, check, scope, fixable, pack,
-                              whole_system=whole_system)
+                              whole_system=whole_system, reads=reads)
         check.rule = REGISTRY[code]
         return check
     return register

@@ -10,6 +10,7 @@ answer.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -35,6 +36,14 @@ def parse_option(option: str | Iterable[str]) -> OptionPath:
     """`systemd.services."getty@".enable` -> ("systemd", "services", "getty@", "enable")."""
     if not isinstance(option, str):
         return tuple(option)
+    return _parse_option_text(option)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_option_text(option: str) -> OptionPath:
+    """Rules name the same few hundred options on every system: parse each once."""
+    if '"' not in option:
+        return tuple(option.split("."))
     parts: list[str] = []
     current = ""
     quoted = False
@@ -142,6 +151,7 @@ class EffectiveConfig:
         self._states: dict[int, str] = {}
         self._module_order: dict[str, int] | None = None
         self._module_rank: dict[str, int] | None = None   # module key -> position in collection order
+        self._explicit_sets: dict[OptionPath, Span | None] | None = None   # prefix -> the `{ … }` written there
         self._under: dict[OptionPath, list[OptionPath]] | None = None
 
     # -- queries ---------------------------------------------------------------------------
@@ -231,9 +241,13 @@ class EffectiveConfig:
         first binding under its nearest defined prefix, else where the system is declared (a root file's start)."""
         path = parse_option(option)
         parent = path[:-1]
-        for presence in self.presences:
-            if presence.prefix == parent and presence.explicit:
-                return presence.key_span
+        if self._explicit_sets is None:   # built once: rules ask for many missing options
+            self._explicit_sets = {}
+            for presence in self.presences:
+                if presence.explicit:
+                    self._explicit_sets.setdefault(presence.prefix, presence.key_span)
+        if parent in self._explicit_sets:
+            return self._explicit_sets[parent]
         candidates = []
         for sibling in siblings:
             resolution = self.resolve(sibling)
@@ -244,8 +258,8 @@ class EffectiveConfig:
             return min(candidates, key=self._source_rank)
         for length in range(len(parent), 0, -1):
             prefix = path[:length]
-            spans = [d.key_span for d in self.definitions
-                     if d.option[:length] == prefix and d.key_span is not None]
+            options = [prefix, *self._options_under(prefix)]
+            spans = [d.key_span for o in options for d in self._by_option.get(o, ()) if d.key_span is not None]
             if spans:
                 return min(spans, key=self._source_rank)
         if self.fallback_anchor is not None:

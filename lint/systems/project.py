@@ -15,11 +15,12 @@ its modules in NixOS order and the effective configuration.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 
 from ..modules.closure import collect_modules
-from ..modules.config import EffectiveConfig
+from ..modules.config import EffectiveConfig, parse_option
 from ..modules.module import ImportEntry, Module, load_module
 from ..nix import values as v
 from ..nix.interpreter import Interpreter
@@ -29,6 +30,7 @@ from .discovery import Discovery, discover, repository_root
 from .system import FILE, INLINE, OPAQUE, ModuleRef, System
 
 DEFAULT_SYSTEMS = ("aarch64-linux", "x86_64-linux")   # architectures judged where a system's is not known
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_'-]*")
 HOST_PLATFORM_OPTIONS = ("nixpkgs.hostPlatform", "nixpkgs.hostPlatform.system", "nixpkgs.system",
                          "nixpkgs.localSystem.system")
 
@@ -106,6 +108,14 @@ class Project:
         self._units: list[Unit] | None = None
         self._root_units: dict[str, list[Unit]] = {}
         self.errors: list[InternalError] = []
+        self._watched: list[tuple[bytes, ...]] | None = None   # see watch()
+
+    def watch(self, options: list[str] | None) -> None:
+        """The options the rules judge (None: not known).  A fragment whose text lacks one of
+        the names of each of them, and that imports nothing, cannot define any: it is not
+        evaluated (its file rules still run).  Set before the units are computed."""
+        self._watched = None if options is None else [
+            tuple(name.encode() for name in parse_option(option) if name != "*") for option in options]
 
     # -- files -----------------------------------------------------------------------------
 
@@ -144,22 +154,27 @@ class Project:
     def module(self, path: str, arch: str, special_args: v.Value | None = None) -> Module:
         """The module in file `path`, evaluated for `arch` with these special arguments."""
         path = self.canonical(path)
-        cache_key = (path, arch, _fingerprint(special_args))
-        if cache_key not in self._modules:
-            parsed = self.parsed(path)
-            self._modules[cache_key] = load_module(
-                path, path, parsed if isinstance(parsed, ParsedFile) else None, self.interpreter(arch),
-                arguments=self._module_arguments(arch, special_args))
-        return self._modules[cache_key]
+        return self._load((path, _fingerprint(special_args)), arch, lambda: load_module(
+            path, path, self._parsed_or_none(path), self.interpreter(arch),
+            arguments=self._module_arguments(arch, special_args)))
 
     def _inline(self, key: str, path: str, value: v.Value, arch: str, special_args: v.Value | None) -> Module:
-        cache_key = (key, arch, _fingerprint(special_args), id(value))
-        if cache_key not in self._modules:
-            parsed = self.parsed(path)
-            self._modules[cache_key] = load_module(
-                key, path, parsed if isinstance(parsed, ParsedFile) else None, self.interpreter(arch), value,
-                self._module_arguments(arch, special_args))
-        return self._modules[cache_key]
+        return self._load((key, _fingerprint(special_args), id(value)), arch, lambda: load_module(
+            key, path, self._parsed_or_none(path), self.interpreter(arch), value,
+            self._module_arguments(arch, special_args)))
+
+    def _load(self, identity: tuple, arch: str, load) -> Module:
+        """A module, loaded once per architecture -- or once for all, where its evaluation
+        never asked which architecture it is on (its value is then the same on every one)."""
+        module = self._modules.get((identity, arch)) or self._modules.get((identity, None))
+        if module is None:
+            module = load()
+            self._modules[(identity, arch if module.arch_dependent else None)] = module
+        return module
+
+    def _parsed_or_none(self, path: str) -> ParsedFile | None:
+        parsed = self.parsed(path)
+        return parsed if isinstance(parsed, ParsedFile) else None
 
     def _module_arguments(self, arch: str, special_args: v.Value | None) -> v.Value:
         """`{ config, lib, pkgs, modulesPath, … }` plus the system's specialArgs."""
@@ -270,7 +285,7 @@ class Project:
         discovery_files = set(repository.discovery.files) if repository.discovery else set()
         fragments = [f for f in repository.files if f not in in_systems and f not in discovery_files]
         reportable = frozenset(fragments)
-        for root in self._roots_of(fragments):
+        for root in self._roots_of([f for f in fragments if self._may_define_watched(f)]):
             for unit in self._guarded_units(self._root_system(root, "fragment"), whole=False):
                 unit.reportable = reportable
                 units.append(unit)
@@ -287,6 +302,21 @@ class Project:
                 continue
             imported.update(m.path for m in closure[1:] if "#" not in m.key)
         return [path for path in files if path not in imported]
+
+    def _may_define_watched(self, path: str) -> bool:
+        """Whether the file can define a watched option or import a module: every name of
+        the option must be written in it (as an attribute name or in a string)."""
+        parsed = self.parsed(path)
+        if not isinstance(parsed, ParsedFile) or parsed.error is not None:
+            return False
+        if self._watched is None:
+            return True
+        data = parsed.source.data
+        words = set(_WORD.findall(data))
+        if b"imports" in words:
+            return True
+        return any(all(name in words or (not _WORD.fullmatch(name) and name in data) for name in names)
+                   for names in self._watched)
 
     @property
     def checked_files(self) -> list[str]:

@@ -17,6 +17,7 @@ CONSOLES = {
 
 @rule("ST102", "console-order", severity="error",
       whole_system=True,
+      reads=("boot.kernelParams",),
       summary="boot.kernelParams lists the primary console last: hvc0 on aarch64, ttyS0 on x86_64")
 def check(ctx: ConfigContext):
     """The kernel writes to every `console=` it is given, but only the last one

@@ -9,6 +9,7 @@ UNITS = ('systemd.services."getty@".enable',
 
 
 @rule("ST201", "no-getty", severity="error", fixable=True,
+      reads=("services.getty.autologinUser", *UNITS),
       summary='no autologin user, and the getty@, serial-getty@ and autovt@ units disabled')
 def check(ctx: ConfigContext):
     """stereOS is headless: nobody logs in on a virtual terminal or on the

@@ -25,6 +25,7 @@ SIBLINGS = [AVAILABLE, INITRD_LOADED, LOADED, "boot.initrd.systemd.enable"]
 
 
 @rule("ST106", "initrd-modules", severity="error", fixable=True,
+      reads=(AVAILABLE, INITRD_LOADED, LOADED),
       summary="the initrd modules are forced to the virtio/vsock/fs set, and the vsock transport is loaded")
 def check_modules(ctx: ConfigContext):
     """A small initrd that probes no absent hardware: `boot.initrd.availableKernelModules`

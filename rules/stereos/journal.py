@@ -15,6 +15,7 @@ _SIZE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([KMGTPE]?)", re.IGNORECASE)
 
 
 @rule("ST202", "volatile-journal", severity="error", fixable=True,
+      reads=(STORAGE, EXTRA),
       summary='journald storage is "volatile" with RuntimeMaxUse=32M')
 def check(ctx: ConfigContext):
     """An ephemeral sandbox VM needs no persistent logs across reboots, and a

@@ -18,6 +18,7 @@ NEW_UNIT = "10-ethernet"
 
 @rule("ST111", "networkd-ethernet-dhcp", severity="error", fixable=True,
       whole_system=True,
+      reads=(NETWORKS,),
       summary="a systemd.network.networks unit matches ethernet and enables DHCP")
 def check_ethernet_dhcp(ctx: ConfigContext):
     """With networkd on and global DHCP off, networkd ignores every interface

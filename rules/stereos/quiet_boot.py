@@ -12,6 +12,7 @@ SIBLINGS = ["boot.consoleLogLevel", "boot.initrd.systemd.enable"]
 
 
 @rule("ST104", "quiet-boot", severity="error", fixable=True,
+      reads=("boot.kernelParams", "boot.consoleLogLevel"),
       summary="boot.kernelParams begins with quiet loglevel=0 (lib.mkBefore) and boot.consoleLogLevel = 0")
 def check(ctx: ConfigContext):
     """Kernel messages printed on the serial console slow the boot down and

@@ -36,6 +36,7 @@ _REDIRECTS = {">", ">|"}
 
 
 @rule("ST301", "ready-marker-unit", severity="error", fixable=True,
+      reads=(UNIT,),
       summary="systemd.services.stereos-ready exists, wanted by multi-user.target, after stereosd.service")
 def check_unit(ctx: ConfigContext):
     """The boot-complete marker unit `stereos-ready` is how time-to-ready is
@@ -91,6 +92,7 @@ def _contains(ctx: ConfigContext, option: str, item: str, why: str):
 
 
 @rule("ST302", "ready-marker-timestamp", severity="error", fixable=True,
+      reads=(UNIT,),
       summary="stereos-ready is a oneshot writing `date +%s%N` to /run/stereos-ready")
 def check_timestamp(ctx: ConfigContext):
     """The marker in /run/stereos-ready is compared with the kernel's boot clock

@@ -17,6 +17,7 @@ ADDRESSED = ("uart", "uart8250")
 
 
 @rule("ST103", "serial-baud", severity="error", fixable=True,
+      reads=("boot.kernelParams",),
       summary="every serial console=NAME,OPTIONS in boot.kernelParams runs at 115200 baud")
 def check(ctx: ConfigContext):
     """A serial console whose line speed differs from QEMU's and the host's

@@ -17,6 +17,7 @@ LIMITS = {
 
 
 @rule("ST130", "short-systemd-timeouts", severity="error", fixable=True,
+      reads=(MANAGER, EXTRA),
       summary="DefaultTimeoutStartSec <= 10s, DefaultTimeoutStopSec <= 3s, DefaultDeviceTimeoutSec <= 3s")
 def check(ctx: ConfigContext):
     """The NixOS defaults for systemd's start and stop timeouts (90 s) are far
