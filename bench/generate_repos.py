@@ -19,11 +19,20 @@ and most files fragments that no system imports.
   package expressions (nixfmt's trailing commas in formals), overlays, `lib/`
   helpers, `shell.nix`.
 
+File sizes and the mix follow a sample of seven public configuration flakes (301
+files): sizes are drawn from a log-normal fitted to each kind's median and mean
+(flake.nix 4.0k/3.9k characters, hosts 1.2k/1.6k, hardware 0.9k/1.4k, NixOS
+modules 1.4k/2.4k, home-manager 1.4k/2.3k, packages 1.0k/1.6k, other 1.0k/1.5k),
+reached by adding the settings, comments, packages and config text real files
+carry; about half the files are NixOS modules reachable from hosts, a third
+home-manager, the rest packages and other fragments.
+
 The same seed and scale give the same bytes.  Every file parses as Nix.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import sys
@@ -36,11 +45,67 @@ SHAPES = ["helper", "helper", "readdir", "direct", "direct", "parts", "stereos",
 HM_PROGRAMS = ["git", "zsh", "bash", "starship", "neovim", "tmux", "alacritty", "kitty", "firefox", "direnv",
                "fzf", "bat", "eza", "htop", "gpg", "ssh", "vscode", "helix", "zellij", "atuin", "yazi", "k9s"]
 HM_SERVICES = ["gpg-agent", "dunst", "syncthing", "mako", "kanshi", "gammastep", "picom", "udiskie"]
+# (median, mean) size in characters of each kind of file, from the sample above
+SIZES = {"flake": (4034, 3911), "host": (1177, 1613), "hardware": (883, 1375), "module": (1421, 2416),
+         "home": (1356, 2321), "package": (1023, 1605), "other": (966, 1537)}
+COMMENTS = ["Keep this in sync with the router's DHCP reservations.", "See the upstream module for the defaults.",
+            "TODO: move this to a shared profile once the other hosts need it.",
+            "Needed since the last kernel update; remove when fixed upstream.",
+            "Values below were tuned on the old machine.", "Disabled until the migration is done.",
+            "This is what the wiki recommends for this hardware.", "Mirrors the settings of the previous setup."]
 PACKAGES = ["ripgrep", "fd", "jq", "yq", "curl", "wget", "htop", "btop", "tree", "unzip", "zip", "gnupg", "age",
             "sops", "nil", "nixfmt", "go", "rustup", "nodejs", "python3", "gcc", "gnumake", "just", "tokei"]
 
 
 class RepoGen(Gen):
+    def size(self, kind: str) -> int:
+        """A file size for this kind: log-normal with the sample's median and mean."""
+        median, mean = SIZES[kind]
+        sigma = math.sqrt(2 * math.log(max(mean, median * 1.01) / median))
+        return min(20000, int(self.rng.lognormvariate(math.log(median), sigma)))
+
+    def sized(self, text: str, kind: str, home: bool = False) -> str:
+        """`text` (a set ending in `}\n`) grown to this kind's drawn size with what real files
+        carry: comments, settings, package lists and config text -- each attribute new to the
+        file (Nix refuses a set that defines one twice)."""
+        target = self.size(kind)
+        extra = []
+        while len(text) + sum(map(len, extra)) < target:
+            piece = self.filler(home)
+            head = piece.strip().split("\n")[-1] if piece.strip().startswith("#") else piece.strip()
+            name = head.split(" = ")[0].strip()
+            if name and name not in text and not any(name in e for e in extra):
+                extra.append(piece)
+        if not extra:
+            return text
+        end = text.rstrip().rfind("}")
+        return text[:end] + "".join(extra) + text[end:]
+
+    def filler(self, home: bool) -> str:
+        choice = self.rng.random()
+        comment = f"\n  # {self.rng.choice(COMMENTS)}\n" if self.rng.random() < 0.6 else "\n"
+        if choice < 0.3:
+            owner = "programs" if home else "services"
+            return (f"{comment}  {owner}.{self.word(3)}.settings = "
+                    f"{self.deep_set('  ', self.rng.randint(1, 3), self.rng.randint(2, 5))};\n")
+        if choice < 0.5:
+            packages = " ".join(self.rng.sample(PACKAGES, self.rng.randint(3, 12)))
+            where = "home.packages" if home else "environment.systemPackages"
+            return f"{comment}  {where} = with pkgs; [\n    " + packages.replace(" ", "\n    ") + "\n  ];\n"
+        if choice < 0.75:
+            where = f'xdg.configFile."{self.word(2)}/config"' if home else f'environment.etc."{self.word(2)}.conf"'
+            lines = "".join(f"    {self.word(2)} = {self.rng.choice([str(self.rng.randint(0, 999)), self.word(3)])}\n"
+                            for _ in range(self.rng.randint(3, 25)))
+            return f"{comment}  {where}.text = ''\n{lines}  '';\n"
+        if home:
+            return (f"{comment}  programs.{self.word(2)} = {{\n    enable = true;\n    extraConfig = ''\n"
+                    + self.script("      ", self.rng.randint(2, 10), "pkgs.coreutils") + "\n    '';\n  };\n")
+        unit = self.word(2)
+        return (f"{comment}  systemd.services.{unit} = {{\n    description = \"{self.sentence(3)}\";\n"
+                f"    wantedBy = [ \"multi-user.target\" ];\n    serviceConfig = {{\n"
+                f"      Restart = \"on-failure\";\n      DynamicUser = true;\n    }};\n"
+                f"    script = ''\n" + self.script("      ", self.rng.randint(2, 10), "pkgs.coreutils") + "\n    '';\n  };\n")
+
     def repo(self, root: str, shape: str) -> None:
         hosts = [self.name(2) for _ in range(self.rng.randint(2, 6) if shape != "classic" else 1)]
         users = self.rng.sample(MAINTAINERS, self.rng.randint(1, 3))
@@ -57,13 +122,14 @@ class RepoGen(Gen):
 
     def shared_modules(self, root: str) -> list[str]:
         listed, spare = [], []
-        for _ in range(self.rng.randint(6, 18)):
+        for _ in range(self.rng.randint(10, 30)):
             path = f"{root}/modules/nixos/{self.name(2)}.nix"
             if self.rng.random() < 0.35:
                 self.service_module(path, "custom")
             else:
                 self.profile(path)
-            (spare if self.rng.random() < 0.2 else listed).append(path)
+                self.files[path] = self.sized(self.files[path], "module")
+            (spare if self.rng.random() < 0.1 else listed).append(path)
         self.add(f"{root}/modules/nixos/default.nix",
                  "{\n  imports = [\n" + "".join(f"    ./{os.path.basename(p)}\n" for p in listed) + "  ];\n}\n")
         return listed
@@ -71,20 +137,23 @@ class RepoGen(Gen):
     def host(self, root: str, host: str, users: list[str], shared: list[str], with_hardware: bool) -> None:
         base = f"{root}/hosts/{host}"
         services = []
-        for _ in range(self.rng.randint(0, 4)):
+        for _ in range(self.rng.randint(0, 6)):
             path = f"{base}/services/{self.name(2)}.nix"
             self.profile(path)
+            self.files[path] = self.sized(self.files[path], "module")
             services.append(os.path.relpath(path, base))
         if with_hardware:
             self.hardware(f"{base}/hardware-configuration.nix")
+            hardware = f"{base}/hardware-configuration.nix"
+            self.files[hardware] = self.sized(self.files[hardware], "hardware")
         imports = ["./hardware-configuration.nix", "../../modules/nixos", *(f"./{s}" for s in services)]
         chosen = self.rng.sample(HOST_OPTIONS, self.rng.randint(2, 6))
         body = "".join(f"  {option} = {value};\n" for option, value in chosen)
         body += "".join(f"  users.users.{u} = {{\n    isNormalUser = true;\n    extraGroups = [ \"wheel\" ];\n  }};\n"
                         for u in users)
-        self.add(f"{base}/default.nix", (
+        self.add(f"{base}/default.nix", self.sized(
             "{ config, lib, pkgs, ... }:\n\n{\n  imports = [\n" + "".join(f"    {i}\n" for i in imports)
-            + f"  ];\n\n  networking.hostName = \"{host}\";\n{body}  system.stateVersion = \"24.11\";\n}}\n"))
+            + f"  ];\n\n  networking.hostName = \"{host}\";\n{body}  system.stateVersion = \"24.11\";\n}}\n", "host"))
 
     # -- fragments -----------------------------------------------------------------------------------
 
@@ -92,7 +161,7 @@ class RepoGen(Gen):
         base = f"{root}/home/{user}"
         features = []
         for group in ("cli", "desktop", "dev"):
-            for _ in range(self.rng.randint(3, 14)):
+            for _ in range(self.rng.randint(2, 9)):
                 path = f"{base}/features/{group}/{self.name(2)}.nix"
                 self.hm_feature(path)
                 features.append(os.path.relpath(path, base))
@@ -120,14 +189,14 @@ class RepoGen(Gen):
                      + "".join(f"    {self.word(2)} = {self.rng.randint(0, 99)}\n" for _ in range(self.rng.randint(2, 20)))
                      + "  '';\n")
         if self.rng.random() < 0.3:
-            body += ("  home.sessionVariables = {\n"
-                     + "".join(f"    {self.word(2).upper()} = \"{self.word(3)}\";\n" for _ in range(self.rng.randint(1, 5)))
+            names = sorted({self.word(2).upper() for _ in range(self.rng.randint(1, 5))})
+            body += ("  home.sessionVariables = {\n" + "".join(f"    {n} = \"{self.word(3)}\";\n" for n in names)
                      + "  };\n")
-        self.add(path, "{ config, lib, pkgs, ... }:\n\n{\n" + body + "}\n")
+        self.add(path, self.sized("{ config, lib, pkgs, ... }:\n\n{\n" + body + "}\n", "home", home=True))
 
     def packages(self, root: str) -> None:
         paths = []
-        for _ in range(self.rng.randint(2, 25)):
+        for _ in range(self.rng.randint(2, 14)):
             written = self.package("tools")
             target = f"{root}/pkgs/{written.split('/')[-2]}/default.nix"
             self.files[target] = self.files.pop(written)

@@ -189,3 +189,39 @@ def test_parts_keep_the_given_order_of_files_and_of_roots(tmp_path, monkeypatch)
     for chunk_files, _, chunk_roots, *_ in tasks:
         assert chunk_files == [f for f in files if f in chunk_files]
         assert chunk_roots == [r for r in roots if r in chunk_roots]
+
+
+def test_jobs_split_one_repository_by_system(monkeypatch):
+    """One repository is one part; within it the systems' evaluations (and its files) are
+    checked in forked processes -- with exactly the findings of one process."""
+    repo = FIXTURES / "repos" / "stereos-flake"
+    calls = []
+    real = parallel._mapper
+
+    def spy(jobs):
+        mapped = real(jobs)
+        if mapped is None:
+            return None
+
+        def recorded(function, count):
+            calls.append((jobs, count))
+            return mapped(function, count)
+        return recorded
+
+    monkeypatch.setattr(parallel, "_mapper", spy)
+    one = invoke("--format", "json", "--jobs", "1", repo)
+    two = invoke("--format", "json", "--jobs", "2", repo)
+    assert one.exit_code == two.exit_code == 1
+    assert two.output == one.output and '"ST102"' in one.output
+    units = 8   # 12 systems, 4 pairs of them identical
+    assert calls and calls[-1][0] == 2 and calls[-1][1] >= units
+
+
+def test_a_repository_that_builds_systems_is_one_part(tmp_path):
+    repo = write_tree(tmp_path / "repo", {
+        "flake.nix": "{ outputs = { nixpkgs, ... }: { nixosConfigurations.a = nixpkgs.lib.nixosSystem "
+                     "{ modules = [ ./a.nix ]; }; }; }\n",
+        "a.nix": "{ }\n", "home/x.nix": "{ }\n", "pkgs/y.nix": "{ }\n"})
+    other = write_tree(tmp_path / "loose", {"one.nix": "{ }\n", "two.nix": "{ }\n"})
+    groups = parallel.partition(nix_files(repo, other))
+    assert sorted(len(files) for files, _, _ in groups) == [1, 1, 4]

@@ -7,8 +7,8 @@
   says (a `text` block right after an `sh` block is the last command's output);
   the pre-commit config names the hook `.pre-commit-hooks.yaml` ships; the
   workflow uses only inputs `action.yml` declares.
-- "Use it": every command runs (with `modules/` holding the drifted module)
-  without a usage error.
+- "Use it": every command runs (in a copy of the stereOS-shaped fixture
+  repository, `modules/boot.nix` the drifted module) without a usage error.
 """
 from __future__ import annotations
 
@@ -185,7 +185,8 @@ def test_workflow_snippet_uses_the_action_with_its_inputs(checkout):
 # --- Use it ---------------------------------------------------------------------------------------
 
 def test_use_it_commands_run_without_a_usage_error(tmp_path):
-    (tmp_path / "modules").mkdir()
+    """In a copy of the stereOS-shaped fixture repository, its modules/boot.nix the drifted module."""
+    shutil.copytree(FIXTURES / "repos" / "stereos-flake", tmp_path, dirs_exist_ok=True)
     shutil.copy(FIXTURES / "stereos" / "drifted" / "boot.nix", tmp_path / "modules" / "boot.nix")
     lines = [command for b in BLOCKS if b.section == "Use it" and b.lang == "sh" for command in commands(b)]
     assert len(lines) >= 5

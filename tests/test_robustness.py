@@ -130,6 +130,8 @@ PATHOLOGICAL = {
     "operator-chain-30000": lambda: "{ x = " + " + ".join(["1"] * 30_001) + "; }\n",
     "list-100000": lambda: "{ environment.systemPackages = [ " + " ".join(f'"p{i}"' for i in range(100_000)) + " ]; }\n",
     "string-1mb-one-line": lambda: '{ environment.etc.big.text = "' + "a\\\"b\\${x} " * (1 << 17) + '"; }\n',
+    # One word of a million letters: a scan with a backtracking regex would never end.
+    "word-1mb": lambda: '{ environment.etc.big.text = "' + "a" * (1 << 20) + '"; }\n',
     "sets-5000-deep": lambda: "{ x = " + "{ a = " * 5000 + "1" + "; }" * 5000 + "; }\n",
     "lists-5000-deep": lambda: "{ x = " + "[ " * 5000 + "1" + " ]" * 5000 + "; }\n",
     "parens-5000-deep": lambda: "{ x = " + "(" * 5000 + "1" + ")" * 5000 + "; }\n",

@@ -1,12 +1,14 @@
 """A file's comments, read from the parsed tree (so text inside strings is never a
-comment), walked with a cursor rather than recursion: valid Nix can nest
-thousands of levels deep.  Used by suppression comments and comment rules."""
+comment), found by a tree-sitter query: its traversal runs in C, and valid Nix can
+nest thousands of levels deep.  Used by suppression comments and comment rules."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from ..nix.parser import ParsedFile
+import tree_sitter
+
+from ..nix.parser import LANGUAGE, ParsedFile
 from ..nix.source import SourceFile, Span
 
 _CODEC = ("utf-8", "surrogateescape")   # exact byte <-> character round trip
@@ -26,6 +28,8 @@ class Comment:
 
 
 _cache: WeakKeyDictionary[SourceFile, list[Comment]] = WeakKeyDictionary()
+# Found by tree-sitter's own traversal (in C): only the comment nodes reach Python.
+_COMMENTS = tree_sitter.Query(LANGUAGE, "(comment) @comment")
 
 
 def comments(parsed: ParsedFile) -> list[Comment]:
@@ -35,20 +39,9 @@ def comments(parsed: ParsedFile) -> list[Comment]:
         return _cache[source]
     found: list[Comment] = []
     root = parsed.root
-    if root is not None:
-        cursor = root.walk()
-        while True:
-            node = cursor.node
-            if node.type == "comment":
-                found.append(_comment(source, node.start_byte, node.end_byte))
-            if cursor.goto_first_child():
-                continue
-            while not cursor.goto_next_sibling():
-                if not cursor.goto_parent():
-                    break
-            else:
-                continue
-            break
+    if root is not None and (b"#" in source.data or b"/*" in source.data):
+        for node in tree_sitter.QueryCursor(_COMMENTS).captures(root).get("comment", ()):
+            found.append(_comment(source, node.start_byte, node.end_byte))
     found.sort(key=lambda c: c.span.start)
     _cache[source] = found
     return found

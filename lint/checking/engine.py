@@ -13,7 +13,7 @@ import gc
 import importlib
 import os
 import pkgutil
-from typing import Iterable
+from typing import Callable, Iterable
 
 from . import policy
 from . import suppression
@@ -69,11 +69,13 @@ def _without_collections(function):
 
 
 @_without_collections
-def run(project: Project, rules: Iterable[Rule], settings: Settings | None = None) -> list[Finding]:
+def run(project: Project, rules: Iterable[Rule], settings: Settings | None = None,
+        mapper: "Mapper | None" = None) -> list[Finding]:
     """Every finding of `rules` on `project`, after per-file ignores, severity overrides
-    and suppression comments; sorted by file and position."""
+    and suppression comments; sorted by file and position.  `mapper` runs the units' and
+    files' checks (default: one after another, here)."""
     rules = list(rules)
-    findings = _raw_findings(project, rules)
+    findings = _raw_findings(project, rules, mapper or serial_map)
     settings = settings or Settings()
     findings = [f for f in findings if not any(f.code.startswith(c) for c in settings.ignored_for(f.path))]
     defaults = {r.code: r.severity for r in rules}
@@ -93,10 +95,35 @@ def run(project: Project, rules: Iterable[Rule], settings: Settings | None = Non
     return sorted(findings, key=lambda f: f.sort_key)
 
 
-def _raw_findings(project: Project, rules: list[Rule]) -> list[Finding]:
+# Maps a function over task indexes: serially here; `interfaces/parallel.py` gives one that
+# runs the tasks in forked processes (they inherit the evaluated project).
+Mapper = Callable[[Callable[[int], list[Finding]], int], list[list[Finding]]]
+
+
+def serial_map(function: Callable[[int], list[Finding]], count: int) -> list[list[Finding]]:
+    return [function(index) for index in range(count)]
+
+
+def _raw_findings(project: Project, rules: list[Rule], mapper: Mapper) -> list[Finding]:
     config_rules = [r for r in rules if r.scope == "config"]
     file_rules = [r for r in rules if r.scope == "file"]
     internal = next((r for r in rules if r.code == "NX999"), None)
+    project.watch(_watched_options(config_rules))
+    units = project.units if config_rules or file_rules else []
+    configs_by_file: dict[str, list] = {}
+    for unit in units:
+        for module in unit.modules:
+            configs_by_file.setdefault(module.path, []).append(unit.config)
+    judged_units = [unit for unit in units if config_rules and not _root_unreadable(project, unit)]
+    checked = project.checked_files
+
+    def task(index: int) -> list[Finding]:
+        """A unit's configuration findings, or (after the units) a file's file findings."""
+        if index < len(judged_units):
+            return judge_unit(project, judged_units[index], config_rules, internal)
+        return check_file(project, checked[index - len(judged_units)], file_rules, configs_by_file, internal)
+
+    results = mapper(task, len(judged_units) + len(checked))
     findings: dict[tuple, Finding] = {}
 
     def add(found: Iterable[Finding | None]) -> None:
@@ -104,48 +131,50 @@ def _raw_findings(project: Project, rules: list[Rule]) -> list[Finding]:
             if finding is not None:
                 findings.setdefault(finding.identity, finding)
 
-    configs_by_file: dict[str, list] = {}
-    judged: list[tuple[Unit, list[Finding]]] = []
-    project.watch(_watched_options(config_rules))
-    units = project.units if config_rules or file_rules else []
-    for unit in units:
-        for module in unit.modules:
-            configs_by_file.setdefault(module.path, []).append(unit.config)
-        if not config_rules or _root_unreadable(project, unit):
-            continue
-        found: list[Finding] = []
-        defined = None if unit.whole else DefinedOptions(d.option for d in unit.config.definitions)
-        for rule in config_rules:
-            if defined is not None and (rule.whole_system or not rule.may_judge(defined)):
-                continue
-            ctx = ConfigContext(rule, unit.config, unit.arch, unit.arch_specific, project, unit.whole)
-            try:
-                found.extend(f for f in rule.check(ctx) or () if f is not None)
-            except Exception as error:  # a bug in one rule must not stop the others
-                anchor = unit.systems[0].declared_at
-                failure = internal_error(internal, anchor, f"{rule.code} on {unit.systems[0].name}", error)
-                found.extend([failure] if failure is not None else [])
-        if unit.reportable is not None:
-            found = [f for f in found if f.path in unit.reportable]
-        judged.append((unit, found))
-    checked = project.checked_files
     reported = set(checked)
-    add(f for f in merge_units(judged) if f.path in reported)
-
-    for path in checked:
-        parsed = project.parsed(path)
-        if isinstance(parsed, ReadProblem):
-            add([read_problem_finding(parsed)])
-            continue
-        for rule in file_rules:
-            ctx = FileContext(rule, parsed, configs_by_file.get(path, []), project)
-            try:
-                add(rule.check(ctx) or ())
-            except Exception as error:
-                add([internal_error(internal, Span(parsed.source, 0, 0), rule.code, error)])
+    add(f for f in merge_units(list(zip(judged_units, results))) if f.path in reported)
+    for found in results[len(judged_units):]:
+        add(found)
     add(internal_error(internal, e.span or Span(SourceFile(e.path, b""), 0, 0), e.message, None)
         for e in project.errors)
     return list(findings.values())
+
+
+def judge_unit(project: Project, unit: Unit, config_rules: list[Rule], internal: Rule | None) -> list[Finding]:
+    """Every configuration rule's findings on one unit (a fragment: only the rules that can
+    judge what it defines)."""
+    found: list[Finding] = []
+    defined = None if unit.whole else DefinedOptions(d.option for d in unit.config.definitions)
+    for rule in config_rules:
+        if defined is not None and (rule.whole_system or not rule.may_judge(defined)):
+            continue
+        ctx = ConfigContext(rule, unit.config, unit.arch, unit.arch_specific, project, unit.whole)
+        try:
+            found.extend(f for f in rule.check(ctx) or () if f is not None)
+        except Exception as error:  # a bug in one rule must not stop the others
+            failure = internal_error(internal, unit.systems[0].declared_at, f"{rule.code} on {unit.systems[0].name}",
+                                     error)
+            found.extend([failure] if failure is not None else [])
+    if unit.reportable is not None:
+        found = [f for f in found if f.path in unit.reportable]
+    return found
+
+
+def check_file(project: Project, path: str, file_rules: list[Rule], configs_by_file: dict[str, list],
+               internal: Rule | None) -> list[Finding]:
+    """Every file rule's findings on one file (NX000 if it cannot be read)."""
+    parsed = project.parsed(path)
+    if isinstance(parsed, ReadProblem):
+        return [read_problem_finding(parsed)]
+    found: list[Finding] = []
+    for rule in file_rules:
+        ctx = FileContext(rule, parsed, configs_by_file.get(path, []), project)
+        try:
+            found.extend(f for f in rule.check(ctx) or () if f is not None)
+        except Exception as error:
+            failure = internal_error(internal, Span(parsed.source, 0, 0), rule.code, error)
+            found.extend([failure] if failure is not None else [])
+    return found
 
 
 def _watched_options(rules: list[Rule]) -> list[str] | None:

@@ -53,6 +53,7 @@ from ..checking.findings import Finding
 from ..systems.project import Project
 from ..checking.rule import Rule
 from ..checking.settings import Settings
+from ..systems.discovery import builds_systems, repository_root
 
 MIN_FILES = 100
 SEQUENTIAL_MIN_FILES = 2000
@@ -90,7 +91,8 @@ def lint(files: list[str], systems: tuple[str, ...], roots: list[str] | None, ru
     gc.disable()
     try:
         if configured is not None or only is not None:   # systems named up front: one project
-            return run(Project(files, systems, roots, configured, only=only), rules, settings or Settings())
+            return run(Project(files, systems, roots, configured, only=only), rules, settings or Settings(),
+                       _mapper(resolve_jobs(jobs)))
         return _lint(files, systems, roots, rules, settings, jobs, min_files)
     finally:
         gc.unfreeze()
@@ -105,13 +107,13 @@ def _lint(files, systems, roots, rules, settings, jobs, min_files) -> list[Findi
     threshold = min_files if min_files is not None else _min_files(jobs)
     codes = _portable_codes(rules, settings)
     if len(files) < threshold or codes is None:
-        return run(Project(files, systems, roots), rules, settings)
+        return run(Project(files, systems, roots), rules, settings, _mapper(jobs))
     # Files, and roots, keep their given order in every chunk: it decides the order of roots.
     rank = ({path: i for i, path in enumerate(dict.fromkeys(os.path.normpath(f) for f in files))},
             {path: i for i, path in enumerate(dict.fromkeys(os.path.normpath(r) for r in roots or ()))})
     chunks = _chunks(partition(files, roots), jobs, rank)
     if len(chunks) < 2:
-        return run(Project(files, systems, roots), rules, settings)
+        return run(Project(files, systems, roots), rules, settings, _mapper(jobs))
     explicit = bool(roots)
     results: dict[int, tuple[list[Finding], list[str]]] = {}
     pending = list(range(len(chunks)))
@@ -148,6 +150,15 @@ def partition(files: list[str], roots: list[str] | None = None) -> list[tuple[li
 
     sizes: dict[str, int] = {}
     resolved: dict = {}
+    if not roots:
+        # The files of a repository that builds systems are judged together (its systems
+        # decide which of them are fragments): one group each.
+        for path in given:
+            root = repository_root(path)
+            if root is not None and builds_systems(root):
+                a, b = find(path), find(root + os.sep)
+                if a != b:
+                    parent[a] = b
     queue = list(dict.fromkeys(given + wanted_roots))
     seen = set(queue)
     while queue:
@@ -265,6 +276,49 @@ def _merge_overlaps(chunks: list, results: dict[int, tuple[list[Finding], list[s
         chunks.append(_chunk([chunks[i] for i in members], rank))
         pending.append(len(chunks) - 1)
     return pending
+
+
+# -- one project, split by system -----------------------------------------------------------------
+
+_WORK = None   # the task function forked workers inherit (it closes over the evaluated project)
+
+
+def _mapper(jobs: int):
+    """Within one project, the units (each system's evaluation) and the files are checked
+    in `jobs` forked processes, which inherit the project as the parent evaluated it
+    (parsed files, discovered systems, loaded modules); the engine merges what they
+    return exactly as it merges its own.  None (one after another) for one job, or where
+    processes cannot be forked."""
+    if jobs < 2 or "fork" not in _start_methods():
+        return None
+
+    def mapped(function, count: int) -> list:
+        global _WORK
+        if count < 2 * jobs:
+            return [function(index) for index in range(count)]
+        import multiprocessing
+
+        _WORK = function
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                # Larger tasks first would balance better, but order must be kept: the
+                # indexes go out in order, in blocks, and come back in order.
+                return pool.map(_run_task, range(count), chunksize=max(1, count // (jobs * 8)))
+        finally:
+            _WORK = None
+
+    return mapped
+
+
+def _run_task(index: int):
+    gc.disable()   # as in the parent: a worker only builds, then exits
+    return _WORK(index)
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
 
 
 # -- running -------------------------------------------------------------------------------------

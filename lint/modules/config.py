@@ -209,6 +209,11 @@ class EffectiveConfig:
                 return resolution.value
         return None
 
+    def defined_more_than_once(self) -> list[OptionPath]:
+        """The options two or more definitions write, in definition order: only they can
+        conflict, or lose items to a higher priority."""
+        return [option for option, found in self._by_option.items() if len(found) > 1]
+
     def value(self, option: str | Iterable[str], default: Any = None) -> Any:
         resolution = self.resolve(option)
         return resolution.value if resolution.defined else default

@@ -21,9 +21,12 @@ import tree_sitter_nix
 from .source import SourceFile, Span
 
 
+LANGUAGE = tree_sitter.Language(tree_sitter_nix.language())
+
+
 @lru_cache(maxsize=1)
 def _parser() -> tree_sitter.Parser:
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_nix.language()))
+    return tree_sitter.Parser(LANGUAGE)
 
 
 @dataclass

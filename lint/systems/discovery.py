@@ -19,6 +19,7 @@ is a gap of the system or a problem of the discovery, never a guess.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -51,11 +52,21 @@ class Discovery:
     impure: list[Span] = field(default_factory=list)     # getEnv calls, as they are evaluated (also later, lazily)
 
 
-def repository_root(path: str) -> str:
+def repository_root(path: str) -> str | None:
     """The nearest folder at or above `path` holding flake.nix, the configuration file or
-    .git (a pyproject.toml with a [tool.stereos-lint] table counts as the configuration)."""
-    directory = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
-    start = directory
+    .git (a pyproject.toml with a [tool.stereos-lint] table counts as the configuration);
+    None outside any repository."""
+    return _root_of_folder(os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or "."))
+
+
+def builds_systems(root: str) -> bool:
+    """Whether a repository root has an entry point that may build systems (flake.nix or
+    configuration.nix): its files are judged together."""
+    return os.path.isfile(os.path.join(root, "flake.nix")) or os.path.isfile(os.path.join(root, "configuration.nix"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _root_of_folder(directory: str) -> str | None:
     while True:
         if any(os.path.exists(os.path.join(directory, mark)) for mark in REPOSITORY_MARKS):
             return directory
@@ -64,7 +75,7 @@ def repository_root(path: str) -> str:
             return directory
         parent = os.path.dirname(directory)
         if parent == directory:
-            return start
+            return None
         directory = parent
 
 

@@ -77,7 +77,7 @@ class Unit:
 
 @dataclass
 class Repository:
-    root: str
+    root: str | None                 # None: the files outside any repository, judged together
     files: list[str]                 # the linted files under it
     discovery: Discovery | None = None
     systems: list[System] = field(default_factory=list)
@@ -223,9 +223,9 @@ class Project:
     def repositories(self) -> list[Repository]:
         """The linted files grouped by repository, each with the systems it builds."""
         if self._repositories is None:
-            groups: dict[str, list[str]] = {} if self._discover else {"": []}
+            groups: dict[str | None, list[str]] = {} if self._discover else {None: []}
             for path in self.files:
-                root = repository_root(path) if self._discover else ""
+                root = repository_root(path) if self._discover else None
                 groups.setdefault(root, []).append(path)
             self._repositories = [Repository(root, files) for root, files in groups.items()]
             for repository in self._repositories:

@@ -23,7 +23,7 @@ def check(ctx: ConfigContext):
         networking.firewall.enable = lib.mkForce false;   # vm.nix
     """
     config = ctx.config
-    for option in dict.fromkeys(d.option for d in config.definitions):
+    for option in config.defined_more_than_once():
         if not option:
             continue  # a module whose whole config cannot be known: not an option definition
         resolution = config.resolve(option)

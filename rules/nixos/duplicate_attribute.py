@@ -1,10 +1,14 @@
 """NX001 duplicate-attribute."""
 from __future__ import annotations
 
+import tree_sitter
+
 from stereos_lint.checking.rule import FileContext, rule
+from stereos_lint.nix.parser import LANGUAGE
 from stereos_lint.nix.source import Span
 
 SET_KINDS = ("attrset_expression", "rec_attrset_expression", "let_expression", "let_attrset_expression")
+_SETS = tree_sitter.Query(LANGUAGE, "[" + " ".join(f"({kind})" for kind in SET_KINDS) + "] @set")
 
 
 @rule("NX001", "duplicate-attribute", severity="error", scope="file",
@@ -30,22 +34,23 @@ def check(ctx: FileContext):
     # A literal set nested as a binding's value (`a = { … };`) is flattened into the scan of
     # the set around it, which reports its duplicates under their full names; it is not
     # scanned again on its own (that would report each duplicate once per enclosing set,
-    # and make deep nesting cubic).
+    # and make deep nesting cubic).  Sets are found by a tree-sitter query, outer ones
+    # first: its traversal runs in C, so only binding sets reach Python.
     quiet: set[tuple[int, int]] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type in SET_KINDS and (node.start_byte, node.end_byte) not in quiet:
-            bindings = next((c for c in node.named_children if c.type == "binding_set"), None)
-            if bindings is not None:
-                nested: list[tuple[int, int]] = []
-                found = list(_duplicates(bindings, source, nested))
-                for span, name, first in found:
-                    line = first.line
-                    yield ctx.finding(span, f"{name} is already defined on line {line} of this set; "
-                                            "Nix refuses to evaluate a set that defines an attribute twice")
-                quiet.update(nested)
-        stack.extend(reversed(node.named_children))
+    found_sets = tree_sitter.QueryCursor(_SETS).captures(root).get("set", [])
+    for node in sorted(found_sets, key=lambda node: node.start_byte):   # outer sets first
+        if (node.start_byte, node.end_byte) in quiet:
+            continue
+        bindings = next((c for c in node.named_children if c.type == "binding_set"), None)
+        if bindings is None:
+            continue
+        nested: list[tuple[int, int]] = []
+        found = list(_duplicates(bindings, source, nested))
+        for span, name, first in found:
+            line = first.line
+            yield ctx.finding(span, f"{name} is already defined on line {line} of this set; "
+                                    "Nix refuses to evaluate a set that defines an attribute twice")
+        quiet.update(nested)
 
 
 def _duplicates(bindings, source, nested: list[tuple[int, int]]):

@@ -69,6 +69,8 @@ def check(ctx: FileContext):
 
         # Phase 2: Medium Effort
     """
+    if b"Phase" not in ctx.parsed.source.data:
+        return   # no phase announced anywhere in the file
     leading = header(ctx.parsed)
     announced = [_phase(c, m) for c in leading if not c.block for m in [ANNOUNCED.match(c.body)] if m]
     if not announced:

@@ -12,6 +12,7 @@ DEFAULT_SECONDS = 90      # DefaultTimeoutStartSec and DefaultTimeoutStopSec in 
 OPTIONS = {"start": "DefaultTimeoutStartSec", "stop": "DefaultTimeoutStopSec"}
 
 TIMEOUT = re.compile(r"timeout", re.IGNORECASE)
+_ANYWHERE = re.compile(rb"timeout", re.IGNORECASE)
 DEFAULT = re.compile(r"\bdefault(?:s|ed)?\b", re.IGNORECASE)   # not DefaultTimeoutStartSec
 UNITS = {"ms": 0.001, "msec": 0.001, "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
          "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "h": 3600, "hour": 3600, "hours": 3600}
@@ -55,6 +56,8 @@ def check(ctx: FileContext):
 
         # Default NixOS values are 90 s (start) and 90 s (stop).
     """
+    if not _ANYWHERE.search(ctx.parsed.source.data):
+        return   # no comment of the file can speak of a timeout
     for paragraph in paragraphs(ctx.parsed):
         if not TIMEOUT.search(paragraph.text):
             continue
