@@ -90,9 +90,10 @@ def _record(unit, option: str, resolution: Resolution) -> dict:
     record = _identity(unit, option, system)
     if not resolution.defined and not resolution.definitions:
         return record | {"defined": False}
+    failed = resolution.error is not None
     record.update({
         "defined": resolution.defined,
-        "value": json_value(resolution.value) if resolution.defined else None,
+        "value": json_value(resolution.value) if resolution.defined and not failed else None,
         "defined_at": _place(resolution.winner),
         "priority": resolution.priority,
     })
@@ -100,6 +101,8 @@ def _record(unit, option: str, resolution: Resolution) -> dict:
         record["uncertain"] = resolution.uncertain
     if resolution.conflict:
         record["conflict"] = True
+    if failed:
+        record["error"] = resolution.error
     record["definitions"] = [
         {
             **(_place(d) or {"file": None, "line": None, "column": None}),
@@ -138,7 +141,9 @@ def render_text(records_: list[dict]) -> str:
             lines.append(f"    decided by {at['file']}:{at['line']}:{at['column']} (priority {record['priority']})")
         if record.get("uncertain"):
             lines.append(f"    but it may differ: {record['uncertain']}")
-        if record.get("conflict"):
+        if record.get("error"):
+            lines.append(f"    NixOS refuses it: {record['error']}")
+        elif record.get("conflict"):
             lines.append("    conflict: definitions at the same priority disagree (NixOS refuses this)")
         for d in record["definitions"]:
             where = f"{d['file']}:{d['line']}:{d['column']}"

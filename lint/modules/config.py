@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from ..nix import values as v
 from .definitions import Definition, Presence
+from .merge import NOT_KNOWN
 from ..nix.source import Span
 
 OptionPath = tuple[str, ...]
@@ -91,6 +92,9 @@ class Resolution:
     items: list[ListItem] | None = None     # for list values
     uncertain: str | None = None            # why the value may differ from `value`, if it may
     conflict: bool = False                  # same priority, different values, no merge
+    error: str | None = None                # what NixOS refuses it with, where the option's type proves it
+    error_inside: bool = False              # refused inside its value (a member), not in forming it
+    declared: bool = False                  # the option is declared in the linted tree (its type decides)
     states: dict[int, str] = field(default_factory=dict)   # id(definition) -> active | inactive | conditional
 
     def state(self, definition: Definition) -> str:
@@ -136,8 +140,13 @@ class EffectiveConfig:
     """All definitions reachable from one root, evaluated for one system."""
 
     def __init__(self, root: str, system: str | None, modules: list, definitions: list[Definition],
-                 presences: list[Presence], fallback_anchor: Span | None = None):
+                 presences: list[Presence], fallback_anchor: Span | None = None, interp=None,
+                 load_module=None):
         self.root = root
+        self.interp = interp                     # calls `apply` functions of declared options
+        self._load_module = load_module          # loads a submodule's modules (see merge.Merger)
+        self._declarations: dict[OptionPath, tuple] | None = None
+        self._merger = None
         self.fallback_anchor = fallback_anchor   # where a missing option is reported when nothing is closer
         self.system = system
         self.modules = modules            # in NixOS module order (builtins.genericClosure)
@@ -164,10 +173,137 @@ class EffectiveConfig:
                                   uncertain="its value depends on itself")
             self._resolving.add(path)
             try:
-                self._cache[path] = self._resolve(path)
+                self._cache[path] = self._resolve_any(path)
             finally:
                 self._resolving.discard(path)
         return self._cache[path]
+
+    # -- declared options ---------------------------------------------------------------------------
+
+    @property
+    def declarations(self) -> dict[OptionPath, tuple]:
+        """Options the linted modules declare: path -> (OptionDecl, declaring module key)."""
+        if self._declarations is None:
+            from .merge import collect_declarations
+
+            self._declarations = {}
+            for module in self.modules:
+                if getattr(module, "options", None) is not None:
+                    collect_declarations(module.options, (), module.key, self._declarations)
+        return self._declarations
+
+    def declared_option(self, path: OptionPath) -> OptionPath | None:
+        """The declared option `path` is or lies inside (`services.x.settings.a` inside an
+        attribute-set option `services.x.settings`), else None."""
+        declarations = self.declarations
+        if not declarations:
+            return None
+        for length in range(len(path), 0, -1):
+            if path[:length] in declarations:
+                return path[:length]
+        return None
+
+    def _resolve_any(self, path: OptionPath) -> Resolution:
+        declared = self.declared_option(path)
+        if declared is None:
+            return self._resolve(path)
+        if declared != path:
+            return self._inside(path, declared)
+        return self._resolve_declared(path)
+
+    def _resolve_declared(self, path: OptionPath) -> Resolution:
+        """mergeDefinitions with the option's type: exactly what NixOS computes."""
+        from .merge import ModuleError, option_definitions
+
+        decl, declared_in = self.declarations[path]
+        defs = [d for m in reversed(self.modules) if getattr(m, "config", None) is not None
+                for d in option_definitions(m.config, path, m.key)]
+        base = self._resolve(path)      # the written definitions, for provenance
+        resolution = Resolution(path, True, winner=base.winner, winners=base.winners, definitions=base.definitions,
+                                states=base.states, declared=True)
+        try:
+            resolution.value = self.merger.option_value(path, decl, defs, declared_in)
+        except ModuleError as error:
+            resolution.error = str(error)
+            resolution.error_inside = error.deep
+            resolution.defined = error.kind != "undefined"
+            resolution.conflict = error.kind in ("conflict", "unique", "null")
+            resolution.value = v.UnknownValue(str(error)) if resolution.defined else None
+            return resolution
+        from ..nix.operators import is_fully_known
+
+        if not is_fully_known(resolution.value):
+            resolution.uncertain = "a part of it cannot be known statically"
+        if base.items is not None and [item.value for item in base.items] == resolution.value:
+            resolution.items = base.items
+        return resolution
+
+    def _inside(self, path: OptionPath, declared: OptionPath) -> Resolution:
+        """A path inside a declared option's value (an attribute of an `attrsOf`, a
+        sub-option of a submodule)."""
+        outer = self.resolve(declared)
+        resolution = Resolution(path, False, definitions=outer.definitions, states=outer.states, declared=True)
+        if outer.error is not None or not outer.defined:
+            resolution.error, resolution.defined = outer.error, outer.defined and outer.error is not None
+            return resolution
+        value = outer.value
+        for name in path[len(declared):]:
+            if isinstance(value, dict) and name in value:
+                value = value[name]
+            elif isinstance(value, v.UnknownValue):
+                break
+            else:
+                return resolution
+        resolution.defined, resolution.value = True, value
+        resolution.winner, resolution.winners = outer.winner, outer.winners
+        resolution.uncertain = outer.uncertain
+        return resolution
+
+    @property
+    def merger(self):
+        if self._merger is None:
+            from .merge import Merger
+
+            self._merger = Merger(self._decide, self._config_reference_value, self._apply, self._load_module)
+        return self._merger
+
+    def _decide(self, condition: v.Value) -> bool | None:
+        known = v.truth(condition)
+        if known is not None:
+            return known
+        self._refused(condition)
+        return self._config_bool(condition)
+
+    def _config_reference_value(self, value: v.Value) -> Any:
+        self._refused(value)
+        return self._config_reference(value)
+
+    def _refused(self, value: v.Value) -> None:
+        """A `config.OPTION` read of an option NixOS refuses fails with it (as Nix's throw);
+        one whose value cannot be known may fail: what reads it cannot be known either."""
+        from .merge import MayFail, ModuleError
+
+        if isinstance(value, v.Symbolic) and value.path[:1] == ("config",) and len(value.path) > 1:
+            path = value.path[1:]
+            if self.declared_option(path) is not None:
+                resolution = self.resolve(path)
+                if resolution.error is not None:
+                    if resolution.error_inside:   # Nix reads it lazily: whether that member is read, not modelled
+                        raise MayFail(f"config.{'.'.join(path)} is refused inside its value")
+                    raise ModuleError("reference", resolution.error)
+                if not resolution.defined:
+                    raise ModuleError("undefined", f"The option `{'.'.join(path)}' was accessed but has no value defined")
+                if not resolution.known:
+                    raise MayFail(f"config.{'.'.join(path)} cannot be known")
+
+    def _apply(self, function: v.Lazy, value: Any, span: Span | None) -> Any:
+        """An option's `apply` on its merged value, where the interpreter can compute it."""
+        from .merge import _from_python
+
+        if self.interp is None:
+            return v.UnknownValue("apply")
+        result = self.interp.apply(v.force(function), _from_python(value, v.Const(None, span)), span)
+        return v.to_python(result)
 
     def state(self, definition: Definition) -> str:
         """"active", "inactive" or "conditional": a definition's `lib.mkIf` conditions as this
@@ -194,7 +330,7 @@ class EffectiveConfig:
     def _python(self, value: v.Value) -> Any:
         """A leaf value as plain Python; a direct `config.OPTION` reference is followed."""
         referenced = self._config_reference(value)
-        return referenced if referenced is not None else v.to_python(value)
+        return referenced if referenced is not NOT_KNOWN else v.to_python(value)
 
     def _config_bool(self, condition: v.Value) -> bool | None:
         """The value of a `config.OPTION` condition, when this configuration knows it."""
@@ -202,12 +338,13 @@ class EffectiveConfig:
         return referenced if isinstance(referenced, bool) else None
 
     def _config_reference(self, value: v.Value) -> Any:
-        """The known effective value a direct `config.OPTION` reference stands for, else None."""
+        """The known effective value a direct `config.OPTION` reference stands for (null
+        included), else NOT_KNOWN."""
         if isinstance(value, v.Symbolic) and value.path[:1] == ("config",) and len(value.path) > 1:
             resolution = self.resolve(value.path[1:])
             if resolution.defined and resolution.known:
                 return resolution.value
-        return None
+        return NOT_KNOWN
 
     def defined_more_than_once(self) -> list[OptionPath]:
         """The options two or more definitions write, in definition order: only they can

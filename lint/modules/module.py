@@ -17,7 +17,7 @@ from ..nix.interpreter import Interpreter
 from ..nix.parser import ParsedFile
 from ..nix.source import Span
 
-STRUCTURAL_KEYS = frozenset({"imports", "_file", "key", "disabledModules", "_class", "freeformType"})
+STRUCTURAL_KEYS = frozenset({"imports", "require", "_file", "key", "disabledModules", "_class", "freeformType"})
 
 
 @dataclass
@@ -39,6 +39,15 @@ class Module:
     defs: ModuleDefinitions = field(default_factory=ModuleDefinitions)
     arch_dependent: bool = False
     problem: str | None = None       # why this module could not be evaluated, if it could not
+    config: v.Lazy | None = None     # its config, properties still on it (what merging options reads)
+    options: v.Lazy | None = None    # its `options`, in full form
+    declared_key: str | None = None  # its own `key = "…";`, which the closure dedupes by
+    disabled: list[str] = field(default_factory=list)   # disabledModules: files (absolute) or keys
+
+    @property
+    def identity(self) -> str:
+        """What `collectModules` knows it by: its `key`, else its file (or place)."""
+        return self.declared_key or self.key
 
 
 def resolve_import_path(path: str) -> tuple[str, bool]:
@@ -64,6 +73,8 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
         value = interp.eval_file(parsed.source, parsed.root)
     if isinstance(value, v.Lambda):
         value = interp.apply(value, arguments or interp.builtins.module_arguments(), value.span)
+    if isinstance(value, (v.If, v.Override)):   # `lib.mkIf c { … }` as a module is its config
+        value = v.AttrsV({"config": v.Attr(value, None, None)}, value.span)
     if not isinstance(value, v.AttrsV):
         module.problem = f"the module is not an attribute set that can be known ({_describe(value)})"
         module.defs = collect(v.Unknown(value.span, module.problem), key)
@@ -73,10 +84,19 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
     full_form = "config" in attrs or "options" in attrs
     if "imports" in attrs:
         module.imports = _imports(attrs["imports"].value, path)
+    if not full_form and "require" in attrs:
+        module.imports += _imports(attrs["require"].value, path)
+    if "key" in attrs:
+        key_value = v.force(attrs["key"].value)
+        module.declared_key = key_value.known if isinstance(key_value, v.Str) else None
+    if "disabledModules" in attrs:
+        module.disabled = _disabled(attrs["disabledModules"].value)
     if full_form:
         config = attrs["config"].value if "config" in attrs else v.AttrsV({}, value.span)
+        module.options = attrs["options"].value if "options" in attrs else None
     else:
         config = v.AttrsV({n: a for n, a in attrs.items() if n not in STRUCTURAL_KEYS}, value.span)
+    module.config = config
     module.defs = collect(config, key)
     for definition in module.defs.definitions:
         v.to_python(definition.value)  # force lazy list items now, so arch_used sees `if isAarch64` in them
@@ -98,11 +118,29 @@ def _imports(item: v.Lazy, path: str) -> list[ImportEntry]:
         elif isinstance(entry, v.Str) and entry.known and os.path.isabs(entry.known):
             target, exists = resolve_import_path(os.path.normpath(entry.known))
             entries.append(ImportEntry(entry.span, target, written, exists))
-        elif isinstance(entry, (v.AttrsV, v.Lambda)):
+        elif isinstance(entry, (v.AttrsV, v.Lambda, v.If, v.Override)):
             entries.append(ImportEntry(entry.span, written=written, inline=entry))
         else:
             entries.append(ImportEntry(entry.span, written=written, external=True))
     return entries
+
+
+def _disabled(item: v.Lazy) -> list[str]:
+    """disabledModules entries as keys: a path's file, an absolute string, a set's `key`
+    (a string relative to modulesPath names a NixOS module: never one of ours)."""
+    value = v.force(item)
+    keys: list[str] = []
+    for element in value.items if isinstance(value, v.ListV) else ():
+        entry = v.force(element)
+        if isinstance(entry, v.PathV) and entry.resolved:
+            keys.append(resolve_import_path(entry.resolved)[0])
+        elif isinstance(entry, v.Str) and entry.known is not None:
+            keys.append(entry.known if os.path.isabs(entry.known) else f"<modulesPath>/{entry.known}")
+        elif isinstance(entry, v.AttrsV) and "key" in entry.attrs:
+            key = v.force(entry.attrs["key"].value)
+            if isinstance(key, v.Str) and key.known is not None:
+                keys.append(key.known)
+    return keys
 
 
 def _text(value: v.Value) -> str:

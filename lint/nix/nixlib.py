@@ -85,10 +85,10 @@ class Builtins:
     # -- lib ------------------------------------------------------------------------------
 
     def _lib_member(self, name: str) -> v.Lazy | None:
-        if name in LIB_NAMESPACES:
-            return self.lib
         if name in self.lib_extensions:
             return self.lib_extensions[name]
+        if name in LIB_NAMESPACES:
+            return self.lib
         return self._lib_functions.get(name)
 
     def _import(self, span: Span, path: v.Lazy) -> v.Value:

@@ -231,12 +231,24 @@ class UnknownValue:
         return f"<unknown: {self.text}>"
 
 
-def to_python(value: Lazy, depth: int = 0) -> Any:
+NO_VALUE = object()   # what `follow` answers for a symbol it does not stand for
+
+
+def to_python(value: Lazy, depth: int = 0, follow: Callable[[Value], Any] | None = None,
+              properties: bool = False) -> Any:
     """Convert an evaluated value into plain Python (bool, int, str, list, dict, None),
-    with `UnknownValue` wherever something cannot be known."""
+    with `UnknownValue` wherever something cannot be known.  `follow` answers symbols
+    (a `config.OPTION` reference) with their value, or NO_VALUE; with `properties`, a
+    mkIf/mkOverride/mkMerge/mkOrder is the attribute set it is made of in Nix."""
     value = force(value)
     if depth > 200:
         return UnknownValue("<too deep>", value.span)
+    if follow is not None and isinstance(value, Symbolic):
+        found = follow(value)
+        if found is not NO_VALUE:
+            return found
+    if properties and isinstance(value, (If, Override, Merge, Order)):
+        return {name: to_python(item, depth + 1, follow, properties) for name, item in property_attrs(value).items()}
     if isinstance(value, Const):
         return value.value
     if isinstance(value, Str):
@@ -245,10 +257,24 @@ def to_python(value: Lazy, depth: int = 0) -> Any:
     if isinstance(value, PathV):
         return value.text
     if isinstance(value, ListV):
-        return [to_python(item, depth + 1) for item in value.items]
+        return [to_python(item, depth + 1, follow, properties) for item in value.items]
     if isinstance(value, AttrsV):
-        return {name: to_python(attr.value, depth + 1) for name, attr in value.attrs.items()}
+        return {name: to_python(attr.value, depth + 1, follow, properties) for name, attr in value.attrs.items()}
     return UnknownValue(_text(value), value.span)
+
+
+def property_attrs(value: Value) -> dict[str, Lazy]:
+    """A property as the attribute set lib/modules.nix makes it (`{ _type = "if"; condition;
+    content; }`)."""
+    name = {If: "if", Override: "override", Merge: "merge", Order: "order"}[type(value)]
+    attrs: dict[str, Lazy] = {"_type": Str((name,), value.span)}
+    if isinstance(value, If):
+        attrs |= {"condition": value.condition, "content": value.content}
+    elif isinstance(value, Merge):
+        attrs["contents"] = ListV(list(value.contents), value.span)
+    else:
+        attrs |= {"priority": Const(value.priority, value.span), "content": value.content}
+    return attrs
 
 
 def _text(value: Value) -> str:

@@ -31,6 +31,7 @@ from ..nix.interpreter import Interpreter
 from ..nix.nixlib import Namespace
 from ..nix.parser import ParsedFile
 from ..nix.source import SourceFile, Span
+from ..modules.types import module_system_lib
 from .builders import Builders, SystemPart, SystemValue, is_eval_config, is_nixos_entry, is_nixpkgs
 from .flake_parts import FlakeParts
 from .system import FILE, ModuleRef, System
@@ -107,7 +108,7 @@ class _Discoverer:
         self.builders = Builders(self.interp)
         self.flake_parts = FlakeParts(self.interp, self._import_file, self.builders)
         self.interp.builtins.lib_extensions = self.builders.lib_extensions(
-            {"mkFlake": v.Primop("mkFlake", 2, self.flake_parts.mk_flake)})
+            {"mkFlake": v.Primop("mkFlake", 2, self.flake_parts.mk_flake), **module_system_lib()})
         self.lib = self.interp.builtins.lib
         self.result.impure = self.interp.impure
 

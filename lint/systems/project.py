@@ -27,6 +27,7 @@ from ..nix.interpreter import Interpreter
 from ..nix.parser import ParsedFile, parse_source
 from ..nix.source import SourceFile, Span
 from .discovery import Discovery, discover, repository_root
+from ..modules.types import module_system_lib
 from .system import FILE, INLINE, OPAQUE, ModuleRef, System
 
 DEFAULT_SYSTEMS = ("aarch64-linux", "x86_64-linux")   # architectures judged where a system's is not known
@@ -148,7 +149,7 @@ class Project:
 
     def interpreter(self, arch: str) -> Interpreter:
         if arch not in self._interpreters:
-            self._interpreters[arch] = Interpreter(arch)
+            self._interpreters[arch] = Interpreter(arch, lib_extensions=module_system_lib())
         return self._interpreters[arch]
 
     def module(self, path: str, arch: str, special_args: v.Value | None = None) -> Module:
@@ -198,7 +199,7 @@ class Project:
                 return self.module(entry.path, arch, special)
             return None
 
-        return collect_modules(top, load_import)
+        return collect_modules(top, load_import, self.canonical)
 
     def _top_module(self, ref: ModuleRef, arch: str, special: v.Value | None) -> Module | None:
         if ref.kind == FILE:
@@ -390,7 +391,29 @@ class Project:
         definitions = [d for m in modules for d in m.defs.definitions]
         presences = [p for m in modules for p in m.defs.presences]
         return EffectiveConfig(system.name, arch if arch_specific else None, modules, definitions, presences,
-                               fallback_anchor=system.declared_at)
+                               fallback_anchor=system.declared_at, interp=self.interpreter(arch),
+                               load_module=self._submodule_loader(arch, system.special_args))
+
+    def _submodule_loader(self, arch: str, special_args: v.Value | None):
+        """Loads the modules of a submodule's evaluation: the type's own and each definition
+        (a function among them is called with the attribute's `name`)."""
+        def load(item: v.Lazy, loc: tuple[str, ...], within: str | None = None,
+                 as_config: bool = False) -> Module | None:
+            value = v.force(item)
+            if isinstance(value, v.PathV) and value.resolved:
+                return self.module(value.resolved, arch, special_args)
+            if as_config and isinstance(value, (v.AttrsV, v.If, v.Override, v.Merge, v.Order)):
+                value = v.AttrsV({"config": v.Attr(value, None, None)}, value.span)
+            if not isinstance(value, (v.AttrsV, v.Lambda, v.If, v.Override)):
+                return None
+            arguments = self._module_arguments(arch, special_args)
+            named = v.AttrsV({**arguments.attrs, "name": v.Attr(v.Str((loc[-1] if loc else "",), None), None, None)},
+                             None)
+            key = f"{within or 'submodule'}:{'.'.join(loc)}#{id(value)}"
+            path = value.span.path if value.span is not None else ""
+            return load_module(key, path, self._parsed_or_none(path) if path else None, self.interpreter(arch),
+                               value, named)
+        return load
 
     @staticmethod
     def _host_platform(config: EffectiveConfig) -> str | None:
