@@ -115,3 +115,40 @@ def test_eval_agrees_with_lib_eval_modules_on_random_trees(tmp_path):
                        "\n".join(f"--- {p.name}\n{p.read_text()}" for p in sorted(root.glob('*.nix')))
                        for root, problems in failures[:5])
     assert not failures, f"{len(failures)} of {len(generated)} trees disagree ({compared} values):\n{report}"
+
+
+# -- the NX rules' error claims, checked by the module system itself -------------------------------
+
+RULES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
+# NixOS options the fixtures define besides their own, declared loosely: only the fixtures'
+# own options can then be refused, by their own declarations.
+STUBS = ("{ lib, ... }: { options.services.pipewire.enable = lib.mkOption { }; "
+         "options.services.nginx = lib.mkOption { type = lib.types.attrsOf lib.types.anything; default = { }; }; "
+         "options.systemd.services = lib.mkOption { type = lib.types.attrsOf lib.types.anything; default = { }; }; }")
+CLAIMS = [   # (module, option read, whether NixOS accepts it, the rule that says it does not)
+    ("NX002/conflict/vm.nix", "services.myapp.port", False, "NX002"),
+    ("NX002/agree/vm.nix", "services.myapp.port", True, "NX002"),
+    ("NX002/bool-by-or/host.nix", "services.myapp.debug", True, "NX002"),
+    ("NX002/same-file-paths/host.nix", "services.myapp.secretsFile", True, "NX002"),
+    ("NX006/typo/phone.nix", "hardware", False, "NX006"),
+    ("NX006/declared/phone.nix", "hardware", True, "NX006"),
+    ("NX007/outside-enum/myapp.nix", "services.myapp.mode", False, "NX007"),
+    ("NX007/outside-enum/myapp.nix", "services.myapp.workers", False, "NX007"),
+    ("NX007/inside-enum/myapp.nix", "services.myapp", True, "NX007"),
+]
+
+
+@pytest.mark.parametrize("module, option, accepted, code", CLAIMS)
+def test_nx_error_findings_are_what_lib_eval_modules_refuses(module, option, accepted, code):
+    require_oracle()
+    path = RULES / module
+    attribute = " ".join(f'"{part}"' for part in option.split("."))
+    expression = (f"let lib = import {NIXPKGS_LIB}; config = (lib.evalModules {{ modules = [ {path} ({STUBS}) ]; }}).config; "
+                  f"x = lib.attrByPath [ {attribute} ] null config; in (builtins.tryEval (builtins.deepSeq x x)).success")
+    done = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "--expr", expression],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) is accepted
+    from lintutil import lint
+    found = [f for f in lint(path.parent, select=[code]) if f.code == code]
+    assert bool(found) is not accepted

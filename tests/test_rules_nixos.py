@@ -1,7 +1,9 @@
 """The nixos pack: NX000-NX004, each proven by a fixture it fails on and one it passes."""
 from __future__ import annotations
 
-from lintutil import FIXTURES, code_lines, lint, write_tree
+import pytest
+
+from lintutil import lint_after_fixes, FIXTURES, code_lines, lint, write_tree
 
 RULES = FIXTURES / "rules"
 
@@ -43,19 +45,52 @@ def test_merging_dotted_paths_and_sets_is_not_a_duplicate():
     assert lint(RULES / "NX001" / "merging-is-fine.nix", select=["NX001"]) == []
 
 
-def test_conflicting_bools_across_modules_at_the_same_priority():
+def test_conflicting_values_of_a_declared_option_at_the_same_priority():
     findings = lint(RULES / "NX002" / "conflict", select=["NX002"])
-    assert {(f.code, f.path.rsplit("/", 1)[-1], f.span.line) for f in findings} == {("NX002", "base.nix", 2)}
-    assert "networking.firewall.enable" in findings[0].message
-
-
-def test_equal_values_and_lines_options_do_not_conflict():
-    findings = lint(RULES / "NX002" / "conflict", select=["NX002"])
-    assert not any("hostName" in f.message or "extraConfig" in f.message for f in findings)
+    assert {(f.code, f.path.rsplit("/", 1)[-1], f.span.line) for f in findings} == {("NX002", "vm.nix", 3)}
+    assert "8443 here but 8080 in base.nix:3" in findings[0].message
 
 
 def test_priority_resolves_the_conflict():
     assert lint(RULES / "NX002" / "agree", select=["NX002"]) == []
+
+
+@pytest.mark.parametrize("shape", ["lines-concatenate", "unknown-values", "exclusive-conditions", "bool-by-or",
+                                   "same-file-paths"])
+def test_nx002_is_silent_where_nixos_accepts_the_configuration(shape):
+    # types.lines joins; unknown values prove nothing; mutually exclusive mkIfs never meet;
+    # an untyped option merges booleans with `or`; ../x and ./x can name one file.
+    assert lint(RULES / "NX002" / shape, select=["NX"]) == []
+
+
+def test_update_of_a_mkif_value_drops_the_other_side_and_the_fix_keeps_both(tmp_path):
+    findings = lint(RULES / "NX005" / "drops", select=["NX005"])
+    assert [(f.code, f.span.line) for f in findings] == [("NX005", 5)]
+    assert "(users) is dropped" in findings[0].message
+    after, texts = lint_after_fixes(tmp_path, RULES / "NX005" / "drops", "NX005")
+    assert after == []
+    assert "lib.mkMerge [ (lib.mkIf cfg.enable { networking.firewall.allowedTCPPorts = [ 8080 ]; }) " \
+           "({ users.groups.myapp = { }; }) ]" in texts["module.nix"]
+    assert lint(RULES / "NX005" / "merged", select=["NX005"]) == []
+
+
+def test_a_definition_under_the_trees_own_namespace_that_nothing_declares():
+    findings = lint(RULES / "NX006" / "typo", select=["NX006"])
+    assert [(f.code, f.path.rsplit("/", 1)[-1], f.span.line) for f in findings] == [("NX006", "phone.nix", 3)]
+    assert "did you mean hardware.librem5.audio?" in findings[0].message
+    # services.nginx.myExtra: NixOS's namespace, where an unknown name proves nothing
+    assert lint(RULES / "NX006" / "declared", select=["NX006"]) == []
+
+
+def test_a_value_the_declared_type_refuses():
+    findings = lint(RULES / "NX007" / "outside-enum", select=["NX007"])
+    assert [(f.span.line, f.message.split(" is ")[0]) for f in findings] == [
+        (5, "services.myapp.mode"), (6, "services.myapp.workers")]   # "quick"; mkForce (mkIf …): put mkIf outside
+    assert lint(RULES / "NX007" / "inside-enum", select=["NX007"]) == []
+
+
+def test_a_rec_set_extended_by_a_dotted_binding_is_not_a_duplicate():
+    assert lint(RULES / "NX001" / "rec-extended.nix", select=["NX001"]) == []
 
 
 def test_missing_import_file_and_folder():

@@ -94,6 +94,7 @@ class Resolution:
     conflict: bool = False                  # same priority, different values, no merge
     error: str | None = None                # what NixOS refuses it with, where the option's type proves it
     error_inside: bool = False              # refused inside its value (a member), not in forming it
+    refusal: Any = None                     # the ModuleError (kind, loc, the definitions that show it)
     declared: bool = False                  # the option is declared in the linted tree (its type decides)
     states: dict[int, str] = field(default_factory=dict)   # id(definition) -> active | inactive | conditional
 
@@ -226,6 +227,7 @@ class EffectiveConfig:
         except ModuleError as error:
             resolution.error = str(error)
             resolution.error_inside = error.deep
+            resolution.refusal = error
             resolution.defined = error.kind != "undefined"
             resolution.conflict = error.kind in ("conflict", "unique", "null")
             resolution.value = v.UnknownValue(str(error)) if resolution.defined else None
@@ -479,7 +481,14 @@ class EffectiveConfig:
             merged = v.Str(tuple(parts), first.value.span)
             resolution.value = v.to_python(merged)
             return
+        # Different values at the winning priority, for an option whose type the tree does not
+        # declare: NixOS refuses them, or merges them (`types.lines`, a bool merged by `or`,
+        # `attrs`), as its declaration says -- which value it is cannot be known.
         resolution.conflict = True
+        resolution.value = v.UnknownValue(" / ".join(d.value.span.text if d.value.span else "?" for d in ordered),
+                                          first.span)
+        resolution.uncertain = ("definitions at the same priority differ; NixOS merges or refuses them as the "
+                                "option's type says, which the linted tree does not declare")
 
     def _merge_order(self, definitions: list[Definition]) -> list[Definition]:
         """The order NixOS merges definitions in: `evalModules` merges the modules in the

@@ -155,7 +155,7 @@ class Merger:
                 final.value = _property_set(final.value)
             if type_.check(final.value) is False:
                 raise ModuleError("type", f"A definition for option `{'.'.join(loc)}' is not of type "
-                                          f"`{type_.describe()}'")
+                                          f"`{type_.describe()}'", loc, (final.definition,))
         unknowable = next((f for f in finals if isinstance(f.value, (v.Unknown, v.Symbolic))), None)
         if unknowable is not None:
             return v.UnknownValue(_text(unknowable.value), unknowable.definition.span)
@@ -204,7 +204,7 @@ class Merger:
         if type_.empty is SUBMODULE_EMPTY:
             return self.submodule(loc, type_, [])
         if type_.empty is MISSING:
-            raise ModuleError("undefined", f"The option `{'.'.join(loc)}' was accessed but has no value defined")
+            raise ModuleError("undefined", f"The option `{'.'.join(loc)}' was accessed but has no value defined", loc)
         return _copy(type_.empty)
 
     # -- what types call back --------------------------------------------------------------------------
@@ -237,7 +237,7 @@ class Merger:
             if not any(path[:len(p)] == p for p in declarations):
                 if None in path:
                     return v.UnknownValue("a submodule definition that cannot be known")
-                raise ModuleError("undeclared", f"The option `{'.'.join(loc + path)}' does not exist")
+                raise ModuleError("undeclared", f"The option `{'.'.join(loc + path)}' does not exist", loc + path)
         result: dict = {}
         for path, (decl, declared_in) in declarations.items():
             option_defs = [d for m in merged_order for d in option_definitions(m.config, path, m.key)]

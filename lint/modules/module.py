@@ -43,6 +43,7 @@ class Module:
     options: v.Lazy | None = None    # its `options`, in full form
     declared_key: str | None = None  # its own `key = "…";`, which the closure dedupes by
     disabled: list[str] = field(default_factory=list)   # disabledModules: files (absolute) or keys
+    dropped_updates: list = field(default_factory=list)  # `mkIf … // { … }` in it (operators.DroppedUpdate)
 
     @property
     def identity(self) -> str:
@@ -63,6 +64,7 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
     A module function is called with `arguments` (default: `{ config, lib, pkgs, … }`)."""
     module = Module(key=key, path=path, parsed=parsed)
     interp.arch_used = False
+    updates_before = len(interp.dropped_updates)
     if value is None:
         if parsed is None or parsed.tree is None:
             module.problem = "the file could not be read"
@@ -101,6 +103,7 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
     for definition in module.defs.definitions:
         v.to_python(definition.value)  # force lazy list items now, so arch_used sees `if isAarch64` in them
     module.arch_dependent = interp.arch_used
+    module.dropped_updates = [u for u in interp.dropped_updates[updates_before:] if u.span.path == path]
     return module
 
 

@@ -63,9 +63,11 @@ class TypeV(v.Value):
 class ModuleError(Exception):
     """What NixOS would refuse the configuration with (a throw in lib/modules.nix)."""
 
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: str, message: str, loc: tuple[str, ...] = (), defs: tuple = ()):
         super().__init__(message)
-        self.kind = kind       # conflict, type, unique, undefined, null
+        self.kind = kind       # conflict, type, unique, undefined, null, undeclared, reference
+        self.loc = loc         # the option (or member) refused
+        self.defs = defs       # the definitions that show it (merge.Def), where known
         self.deep = False      # raised inside the value (a member), not when the value itself is formed
 
 
@@ -111,11 +113,12 @@ class Equal(OptionType):
         values = [v.to_python(d.value) for d in defs]
         if not all(_known(x) for x in values):
             return v.UnknownValue(_text(next(d for d, x in zip(defs, values) if not _known(x)).value))
-        first = values[0]
-        for other in values[1:]:
-            if not _same(first, other):
-                raise ModuleError("conflict", f"The option `{_show(loc)}' has conflicting definition values")
-        return first
+        compared = [_comparable(d.value, x) for d, x in zip(defs, values)]
+        for index, other in enumerate(compared[1:], 1):
+            if not _same(compared[0], other):
+                raise ModuleError("conflict", f"The option `{_show(loc)}' has conflicting definition values", loc,
+                                  (defs[0].definition, defs[index].definition))
+        return values[0]
 
 
 class Unique(OptionType):
@@ -132,7 +135,7 @@ class Unique(OptionType):
     def merge(self, merger, loc, defs):
         if len(defs) != 1:
             raise ModuleError("unique", f"The option `{_show(loc)}' is defined multiple times while it's "
-                                        "expected to be unique")
+                                        "expected to be unique", loc, tuple(d.definition for d in defs))
         if self.inner is None:
             return merger.plain(defs[0].value)
         return self.inner.merge(merger, loc, defs)
@@ -306,7 +309,8 @@ class NullOr(OptionType):
             return None
         if any(_is_null(d.value) is None for d in defs):
             return v.UnknownValue("null or a value that cannot be known")
-        raise ModuleError("null", f"The option `{_show(loc)}` is defined both null and not null")
+        raise ModuleError("null", f"The option `{_show(loc)}` is defined both null and not null", loc,
+                          (nulls[0].definition, next(d for d in defs if d not in nulls).definition))
 
 
 class Either(OptionType):
@@ -580,6 +584,14 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     return a == b
+
+
+def _comparable(value: v.Value, known: Any) -> Any:
+    """What Nix compares: a path literal is its absolute file (`../x` and `./x` may be one)."""
+    forced = v.force(value)
+    if isinstance(forced, v.PathV) and forced.resolved:
+        return ("path", forced.resolved)
+    return known
 
 
 def _kind(value: v.Value) -> str | None:

@@ -78,6 +78,7 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
     if op == "//":
         property_ = _update_of_property(left, right, span)
         if property_ is not None:
+            interp.dropped_updates.append(DroppedUpdate(span, left, right))
             return property_
         if isinstance(left, v.AttrsV) and isinstance(right, v.AttrsV):
             attrs = dict(left.attrs)
@@ -105,6 +106,22 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
 
 
 _PROPERTIES = (v.If, v.Override, v.Merge, v.Order)
+
+
+class DroppedUpdate:
+    """`A // B` where A or B is a mkIf/mkMerge/mkOverride value: the module system reads
+    only that property, so what the other side adds is lost."""
+
+    __slots__ = ("span", "left", "right")
+
+    def __init__(self, span: Span, left: v.Value, right: v.Value):
+        self.span = span
+        self.left = left
+        self.right = right
+
+    @property
+    def property_side(self) -> str:
+        return "right" if isinstance(self.right, _PROPERTIES) else "left"
 # The attributes through which the module system reads a property (`{ _type = "if"; condition; content; }`).
 _PROPERTY_KEYS = frozenset({"_type", "condition", "content", "contents", "priority"})
 

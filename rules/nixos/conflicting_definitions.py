@@ -1,47 +1,53 @@
 """NX002 conflicting-definitions."""
+from stereos_lint.checking.rule import ConfigContext, nix_literal, rule
 from stereos_lint.modules.config import format_option
-from stereos_lint.checking.rule import ConfigContext, nix_literal, rule, where
+from stereos_lint.nix import values as v
+
+REFUSALS = {"conflict": "conflicting definition values", "unique": "more than one definition of an option that "
+            "takes one", "null": "null and not null definitions"}
 
 
-@rule("NX002", "conflicting-definitions", severity="error",
-      whole_system=True,
-      summary="two definitions of a non-mergeable option at the same priority disagree")
+@rule("NX002", "conflicting-definitions", severity="error", whole_system=True, reads=(),
+      summary="an option's declared type refuses its definitions: different values at the winning priority")
 def check(ctx: ConfigContext):
-    """NixOS merges a bool, an int or a plain string only when every definition at
-    the winning priority agrees; otherwise evaluation fails with "The option …
-    has conflicting definition values".  Options of type `lines` (`extraConfig`,
-    `text`, `script`, `preStart`, …) concatenate and are not reported.  Give one
-    definition a priority (`lib.mkForce`, `lib.mkDefault`) or remove the other.
+    """NixOS merges the definitions that win (the lowest priority number) with the
+    option's type: `bool`, `int`, `str`, `enum`, `path`, `package` take them only when
+    they are all equal, `uniq` and `raw` only one, `nullOr` not null beside a value.
+    Otherwise evaluating the option fails ("The option … has conflicting definition
+    values").  Reported only when that is proved: the option is declared in the
+    linted tree (so its type is known), both definitions are active, at the winning
+    priority, and their values are known and differ.  An option NixOS itself
+    declares has a type the linter does not know, so two different values of it are
+    not reported: a `types.lines` option joins them, a `bool` merged by `or` takes
+    both.  Give one definition a priority (`lib.mkForce`, `lib.mkDefault`) or remove
+    the other.
 
     Bad (two modules):
 
-        networking.firewall.enable = true;     # base.nix
-        networking.firewall.enable = false;    # vm.nix
+        options.services.myapp.port = lib.mkOption { type = lib.types.port; };
+        services.myapp.port = 80;       # base.nix
+        services.myapp.port = 8080;     # vm.nix
 
     Good:
 
-        networking.firewall.enable = lib.mkForce false;   # vm.nix
+        services.myapp.port = lib.mkForce 8080;   # vm.nix
     """
-    config = ctx.config
-    for option in config.defined_more_than_once():
-        if not option:
-            continue  # a module whose whole config cannot be known: not an option definition
-        resolution = config.resolve(option)
-        if not resolution.conflict:
+    for option in ctx.config.declarations:
+        refusal = ctx.config.resolve(option).refusal
+        if refusal is None or refusal.kind not in REFUSALS or len(refusal.defs) < 2:
             continue
-        first, *others = resolution.winners
-        for other in others:
-            if nix_literal(_py(other)) == nix_literal(_py(first)):
-                continue
-            yield ctx.finding(
-                other.span,
-                f"{format_option(option)} is {nix_literal(_py(other))} here ({where(other)}) but "
-                f"{nix_literal(_py(first))} in {where(first)}, both at priority {other.priority}{ctx.on}: "
-                "NixOS refuses conflicting definition values",
-            )
+        first, other = refusal.defs[0], refusal.defs[-1]
+        name = format_option(refusal.loc)
+        yield ctx.finding(
+            other.span,
+            f"{name} is {_shown(other)} here but {_shown(first)} in {_place(first)}, both at the winning priority"
+            f"{ctx.on}: NixOS refuses {REFUSALS[refusal.kind]} ({refusal})")
 
 
-def _py(definition):
-    from stereos_lint.nix.values import to_python
+def _shown(definition) -> str:
+    return nix_literal(v.to_python(definition.value))
 
-    return to_python(definition.value)
+
+def _place(definition) -> str:
+    span = definition.span
+    return f"{span.path.rsplit('/', 1)[-1]}:{span.line}" if span is not None else definition.module

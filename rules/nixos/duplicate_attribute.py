@@ -90,7 +90,8 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
             continue  # a dynamic name cannot be compared statically
         span = Span(source, attrpath.start_byte, attrpath.end_byte)
         path = prefix + names
-        is_set = value is not None and value.type == "attrset_expression"
+        # `a = { … }; a.b = …;` and `a = rec { … }; a.b = …;` merge, as Nix has it.
+        is_set = value is not None and value.type in ("attrset_expression", "rec_attrset_expression")
         report, inner_block = _check(seen, path, span, "set" if is_set else "leaf", len(prefix), block)
         if report is not None:
             yield report

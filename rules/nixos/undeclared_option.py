@@ -1,0 +1,85 @@
+"""NX006 undeclared-option."""
+import difflib
+
+from stereos_lint.checking.rule import ConfigContext, rule
+from stereos_lint.modules.config import format_option
+from stereos_lint.modules.types import OptionDecl
+from stereos_lint.nix import values as v
+
+
+@rule("NX006", "undeclared-option", severity="error", whole_system=True, reads=(),
+      summary="a definition under a namespace the tree's own options make up, matching none of them")
+def check(ctx: ConfigContext):
+    """NixOS refuses a definition of an option that does not exist ("The option …
+    does not exist").  Whether a NixOS option exists the linter cannot know, but a
+    namespace the linted tree makes up itself -- `options.hardware.librem5 = { … }`,
+    or a set of options with its own `enable` -- holds exactly the options the tree
+    declares there, so a definition under it that matches none of them is a typo or
+    a leftover.  The message offers the closest declared name.  A tree may also add
+    an option to a NixOS namespace (`options.services.nginx.myExtra`); an unknown
+    name there is not reported.
+
+    Bad:
+
+        options.hardware.librem5 = { audio = lib.mkOption { type = lib.types.bool; default = true; }; };
+        hardware.librem5.audoi = false;
+
+    Good:
+
+        hardware.librem5.audio = false;
+    """
+    namespaces = introduced_namespaces(ctx.config.modules)
+    if not namespaces:
+        return
+    declared = ctx.config.declarations
+    reported = set()
+    for definition in ctx.config.definitions:
+        option = definition.option
+        namespace = next((n for n in sorted(namespaces, key=len, reverse=True) if option[:len(n)] == n), None)
+        if namespace is None or option == namespace or ctx.config.declared_option(option) is not None:
+            continue
+        if option in reported or definition.key_span is None:
+            continue
+        reported.add(option)
+        names = [format_option(p[len(namespace):]) for p in declared if p[:len(namespace)] == namespace]
+        typed = format_option(option[len(namespace):])
+        close = difflib.get_close_matches(typed, names, n=1)
+        hint = f" -- did you mean {format_option(namespace)}.{close[0]}?" if close else ""
+        where = namespaces[namespace]
+        yield ctx.finding(definition.key_span,
+                          f"{format_option(option)} does not exist{ctx.on}: the options under "
+                          f"{format_option(namespace)} are the tree's own (declared at "
+                          f"{where.path.rsplit('/', 1)[-1]}:{where.line}) and none of them is "
+                          f"{typed}{hint}; NixOS refuses a definition of an option that does not exist")
+    for option in declared:
+        refusal = ctx.config.resolve(option).refusal
+        if refusal is not None and refusal.kind == "undeclared":
+            spans = [d.key_span for d in ctx.config.resolve(refusal.loc).definitions if d.key_span is not None]
+            if spans and refusal.loc not in reported:
+                reported.add(refusal.loc)
+                yield ctx.finding(spans[0], f"{format_option(refusal.loc)} does not exist{ctx.on}: the submodule "
+                                            f"of {format_option(option)} declares no such option; NixOS refuses it")
+
+
+def introduced_namespaces(modules) -> dict:
+    """Prefixes whose options the tree makes up: a literal set of option declarations
+    (`options.a.b = { x = mkOption …; }`), or a set that declares its own `enable`;
+    never a top-level name (`services`)."""
+    found: dict = {}
+    for module in modules:
+        if getattr(module, "options", None) is not None:
+            _walk(module.options, (), found)
+    return found
+
+
+def _walk(item, prefix, found) -> None:
+    value = v.force(item)
+    if not isinstance(value, v.AttrsV):
+        return
+    children = {name: v.force(attr.value) for name, attr in value.attrs.items()}
+    direct = [name for name, child in children.items() if isinstance(child, OptionDecl)]
+    if len(prefix) >= 2 and direct and (value.explicit or "enable" in direct) and value.span is not None:
+        found.setdefault(prefix, value.span)
+    for name, child in children.items():
+        if isinstance(child, v.AttrsV):
+            _walk(child, prefix + (name,), found)
