@@ -116,3 +116,41 @@ def test_plain_and_ordered_lists_and_a_lone_mkforce_pass():
 
 def test_nixos_pack_is_silent_on_both_stereos_modules():
     assert lint(FIXTURES / "stereos", select=["NX"]) == []
+
+
+# Nix's parser refuses a set that defines an attribute twice; it merges dotted bindings and
+# literal sets (`rec` ones too) that do not clash.  `nix-instantiate --parse` is the judge.
+SETS = [
+    "{ a = 1; a = 2; }",
+    "{ a.b = 1; a.b = 2; }",
+    "{ a.b = 1; a = { c = 2; }; }",
+    "{ a = { c = 2; }; a.b = 1; }",
+    "{ a = { x = 1; }; a = { y = 2; }; }",
+    "{ a = { x = 1; }; a = { x = 2; }; }",
+    "{ a = rec { x = 1; }; a.y = 2; }",
+    "{ a.y = 2; a = rec { x = 1; }; }",
+    "{ a = rec { x = 1; }; a.x = 2; }",
+    "{ a = 1; a.b = 2; }",
+    "{ a.b = 2; a = 1; }",
+    "{ inherit a; a = 1; }",
+    "let a = 1; a = 2; in a",
+    "let a = { x = 1; }; a.y = 2; in a",
+    "{ a = { b = rec { x = 1; }; }; a.b.y = 2; }",
+    "{ a = { b = { x = 1; }; }; a.b.x = 2; }",
+    "{ \"a\" = 1; a = 2; }",
+    "{ a = rec { x = 1; }; a = { y = 2; }; }",
+]
+
+
+@pytest.mark.parametrize("text", SETS)
+def test_nx001_agrees_with_nix_on_duplicates(tmp_path, text):
+    import shutil
+    import subprocess
+
+    if shutil.which("nix-instantiate") is None:
+        pytest.skip("nix-instantiate is not installed (Debian's nix-bin; .ci/run installs it)")
+    path = tmp_path / "set.nix"
+    path.write_text(text.replace("inherit a;", "inherit (builtins) a;") + "\n")
+    refused = subprocess.run(["nix-instantiate", "--parse", str(path)], capture_output=True).returncode != 0
+    found = lint(path, select=["NX000", "NX001"])
+    assert bool(found) == refused, (text, [f.message for f in found])
