@@ -29,6 +29,12 @@ KINDS = {
     "null": "lib.types.nullOr lib.types.str",
     "sub": SUB_TYPE,
     "subs": f"lib.types.attrsOf ({SUB_TYPE})",
+    "sublist": f"lib.types.listOf ({SUB_TYPE})",
+    "lazyattrs": "lib.types.lazyAttrsOf lib.types.int",
+    "commas": "lib.types.commas",
+    "either": "lib.types.either lib.types.int lib.types.str",
+    "uniq": "lib.types.uniq lib.types.int",
+    "anything": "lib.types.anything",
     "untyped": None,
 }
 PRIORITIES = ["lib.mkForce", "lib.mkDefault", "lib.mkOptionDefault", "lib.mkVMOverride", "lib.mkOverride 900",
@@ -55,17 +61,23 @@ class TreeGen:
         r = self.rng
         if kind == "bool":
             return r.choice(["true", "false"])
-        if kind == "int":
+        if kind in ("int", "uniq"):
             return str(r.randint(0, 4))
-        if kind in ("str", "lines"):
+        if kind in ("str", "lines", "commas"):
             return f'"{r.choice("abc")}"'
         if kind == "enum":
             return f'"{r.choice("abcz" if r.random() < 0.1 else "abc")}"'
         if kind == "list":
             return "[ " + " ".join(f'"{r.choice("abcde")}"' for _ in range(r.randint(0, 3))) + " ]"
-        if kind == "attrs":
+        if kind in ("attrs", "lazyattrs"):
             names = sorted(r.sample("pqr", r.randint(1, 2)))
             return "{ " + " ".join(f"{n} = {self.maybe_wrapped('int', 1)};" for n in names) + " }"
+        if kind == "sublist":
+            return "[ " + " ".join(f"({self.value('sub')})" for _ in range(r.randint(0, 2))) + " ]"
+        if kind == "either":
+            return r.choice([str(r.randint(0, 2)), '"a"', '"b"'])
+        if kind == "anything":
+            return r.choice(["1", '"a"', "true", "{ p = 1; }", "{ q = { r = 2; }; }", '[ "l" ]'])
         if kind == "null":
             return r.choice(["null", '"a"', '"b"'])
         if kind == "sub":
@@ -153,7 +165,7 @@ class TreeGen:
                                   list(options).index(o) < list(options).index(option)]
                         if others:
                             value = f"config.{r.choice(others)}"
-                            if kind in ("sub", "subs", "attrs"):
+                            if kind in ("sub", "subs", "attrs", "lazyattrs", "sublist", "anything"):
                                 # a read of a set whose members NixOS may refuse: not modelled
                                 tree.not_modelled = True
                     defs.append((option, value))

@@ -281,6 +281,13 @@ class AttrsOf(OptionType):
         result = {}
         for name in sorted(names):
             merged = merger.merge(loc + (name,), self.elem, names[name])
+            if merged is merger.UNDEFINED and self.lazy:
+                # lazyAttrsOf keeps the name: its value is the type's empty one, or fails when read
+                try:
+                    merged = merger.empty(loc + (name,), self.elem)
+                except ModuleError as error:
+                    error.deep = True
+                    raise
             if merged is not merger.UNDEFINED:
                 result[name] = merged
         return result
