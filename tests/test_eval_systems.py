@@ -79,3 +79,23 @@ def test_eval_module_forms_one_system_in_the_order_given(three_modules):
     assert record["name"] == "modules" and record["value"] == ["c", "b", "a"]
     [record] = evaluate("y", "--module", three_modules / "b.nix", "--module", three_modules / "a.nix")
     assert record["value"] == ["c", "a", "b"]
+
+
+def test_a_condition_on_a_declared_option_is_decided_by_its_default(tmp_path):
+    write_tree(tmp_path, {
+        "librem5.nix": """{ lib, config, ... }:
+let cfg = config.hardware.librem5;
+in {
+  options.hardware.librem5.audio = lib.mkOption { type = lib.types.bool; default = true; };
+  options.hardware.librem5.modem = lib.mkEnableOption "the modem";
+  config = lib.mkMerge [
+    (lib.mkIf cfg.audio { services.pipewire.enable = true; })
+    (lib.mkIf cfg.modem { networking.modemmanager.enable = true; })
+  ];
+}
+""",
+    })
+    [audio] = evaluate("services.pipewire.enable", "--module", tmp_path / "librem5.nix")
+    assert audio["value"] is True and "uncertain" not in audio and audio["definitions"][0]["active"]
+    [modem] = evaluate("networking.modemmanager.enable", "--module", tmp_path / "librem5.nix")
+    assert modem["defined"] is False   # mkEnableOption: false by default, so the mkIf drops it
