@@ -76,15 +76,22 @@ def run(project: Project, rules: Iterable[Rule], settings: Settings | None = Non
     files' checks (default: one after another, here)."""
     rules = list(rules)
     findings = _raw_findings(project, rules, mapper or serial_map)
-    settings = settings or Settings()
+    parsed = {path: p for path in project.checked_files
+              if isinstance(p := project.parsed(path), ParsedFile) and p.error is None}
+    return finish(findings, rules, settings or Settings(), parsed)
+
+
+def finish(findings: list[Finding], rules: list[Rule], settings: Settings,
+           parsed: dict[str, ParsedFile]) -> list[Finding]:
+    """What the rules found, as reported: per-file ignores and severity overrides applied,
+    suppression comments of the `parsed` files honoured (NX100 for those that suppress
+    nothing), sorted by file and position."""
     findings = [f for f in findings if not any(f.code.startswith(c) for c in settings.ignored_for(f.path))]
     defaults = {r.code: r.severity for r in rules}
     for finding in findings:
         override = settings.severity.get(finding.code)
         if override and finding.severity is defaults.get(finding.code):
             finding.severity = Severity(override)
-    parsed = {path: p for path in project.checked_files
-              if isinstance(p := project.parsed(path), ParsedFile) and p.error is None}
     ran = {r.code for r in rules if r.scope != "meta"}
     findings, unused = suppression.apply(findings, parsed, ran)
     meta = next((r for r in rules if r.code == "NX100"), None)
@@ -108,13 +115,13 @@ def _raw_findings(project: Project, rules: list[Rule], mapper: Mapper) -> list[F
     config_rules = [r for r in rules if r.scope == "config"]
     file_rules = [r for r in rules if r.scope == "file"]
     internal = next((r for r in rules if r.code == "NX999"), None)
-    project.watch(_watched_options(config_rules))
+    project.watch(watched_options(config_rules))
     units = project.units if config_rules or file_rules else []
     configs_by_file: dict[str, list] = {}
     for unit in units:
         for module in unit.modules:
             configs_by_file.setdefault(module.path, []).append(unit.config)
-    judged_units = [unit for unit in units if config_rules and not _root_unreadable(project, unit)]
+    judged_units = [unit for unit in units if config_rules and not root_unreadable(project, unit)]
     checked = project.checked_files
 
     def task(index: int) -> list[Finding]:
@@ -177,7 +184,7 @@ def check_file(project: Project, path: str, file_rules: list[Rule], configs_by_f
     return found
 
 
-def _watched_options(rules: list[Rule]) -> list[str] | None:
+def watched_options(rules: list[Rule]) -> list[str] | None:
     """The options the rules that judge fragments read (None where one does not say)."""
     options: list[str] = []
     for rule in rules:
@@ -189,7 +196,7 @@ def _watched_options(rules: list[Rule]) -> list[str] | None:
     return options
 
 
-def _root_unreadable(project: Project, unit: Unit) -> bool:
+def root_unreadable(project: Project, unit: Unit) -> bool:
     """A module-graph root that does not parse is reported once, by NX000, not judged."""
     system = unit.systems[0]
     if system.origin not in ("root", "fragment"):

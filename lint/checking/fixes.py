@@ -14,6 +14,14 @@ from .findings import Edit, Finding
 
 def apply_edits(data: bytes, edits: list[Edit]) -> bytes:
     """Apply the edits that do not overlap an earlier one; the rest wait for the next round."""
+    out = data
+    for edit in reversed(_non_overlapping(edits)):
+        out = out[: edit.span.start] + edit.content.encode("utf-8") + out[edit.span.end:]
+    return out
+
+
+def _non_overlapping(edits: list[Edit]) -> list[Edit]:
+    """The edits in file order, without those that overlap one before them."""
     chosen: list[Edit] = []
     for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end)):
         if chosen and edit.span.start < chosen[-1].span.end:
@@ -21,16 +29,13 @@ def apply_edits(data: bytes, edits: list[Edit]) -> bytes:
         if chosen and edit.span.start == chosen[-1].span.start == chosen[-1].span.end == edit.span.end:
             continue  # two insertions at one place: keep the first this round
         chosen.append(edit)
-    out = data
-    for edit in reversed(chosen):
-        out = out[: edit.span.start] + edit.content.encode("utf-8") + out[edit.span.end:]
-    return out
+    return chosen
 
 
-def fixed_files(findings: list[Finding]) -> dict[str, tuple[bytes, bytes]]:
-    """For every file with fixable findings: (original bytes, fixed bytes)."""
+def fix_edits(findings: list[Finding]) -> dict[str, list[Edit]]:
+    """For every file with fixable findings, the edits one round of fixing makes: every
+    fix whose edits overlap no fix taken before it, in file order."""
     by_file: dict[str, list[Edit]] = defaultdict(list)
-    sources = {}
     for finding in findings:
         if finding.fix is None:
             continue
@@ -39,13 +44,17 @@ def fixed_files(findings: list[Finding]) -> dict[str, tuple[bytes, bytes]]:
             continue
         # A fix's edits go together: take them only if none overlaps what is already chosen.
         path = edits[0].span.path
-        sources[path] = edits[0].span.source
         if any(_overlaps(e, other) for e in edits for other in by_file[path]):
             continue
         by_file[path].extend(edits)
+    return {path: _non_overlapping(edits) for path, edits in by_file.items()}
+
+
+def fixed_files(findings: list[Finding]) -> dict[str, tuple[bytes, bytes]]:
+    """For every file with fixable findings: (original bytes, fixed bytes)."""
     result = {}
-    for path, edits in by_file.items():
-        original = sources[path].data
+    for path, edits in fix_edits(findings).items():
+        original = edits[0].span.source.data
         new = apply_edits(original, edits)
         if new != original:
             result[path] = (original, new)

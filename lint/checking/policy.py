@@ -166,7 +166,8 @@ def _rule(table: dict, locator: Locator, index: int | None, pack: str, authority
 
     check.__doc__ = doc
     reads = tuple(dict.fromkeys(option for item in checks for option in item.options))
-    return Rule(code, name, Severity(severity), summary, check, "config", fixable, pack, doc, reads=reads)
+    return Rule(code, name, Severity(severity), summary, check, "config", fixable, pack, doc, reads=reads,
+                documented_in=locator.path if os.path.isabs(locator.path) or os.path.isfile(locator.path) else None)
 
 
 def _check(table: dict, fail) -> Check:

@@ -34,6 +34,7 @@ class Rule:
     text: str | None = None        # documentation of a declarative rule (Python rules use the docstring)
     whole_system: bool = False     # judges the system as a whole (order, coverage): never run on fragments
     reads: tuple[str, ...] | None = None   # the options (or prefixes) it judges; None: not declared
+    documented_in: str | None = None       # the file its documentation is written in (default: its check's)
 
     def may_judge(self, defined: "DefinedOptions") -> bool:
         """Whether a fragment that defines these options can give this rule anything to say."""
@@ -42,6 +43,17 @@ class Rule:
     @property
     def doc(self) -> str:
         return inspect.cleandoc(self.text or self.check.__doc__ or self.summary)
+
+    @property
+    def documentation_file(self) -> str | None:
+        """Where `explain` reads the rule from: a declarative rule's TOML file, else the
+        Python file of its check (the docstring)."""
+        if self.documented_in is not None:
+            return os.path.abspath(self.documented_in)
+        try:
+            return inspect.getsourcefile(self.check)
+        except TypeError:
+            return None
 
     @property
     def rationale(self) -> str:

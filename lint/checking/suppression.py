@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from .comments import comments
-from .findings import Finding
+from .findings import Edit, Finding
 from ..nix.parser import ParsedFile
 from ..nix.source import Span
 
@@ -84,3 +84,41 @@ def unused_message(suppression: Suppression, ran_codes: set[str]) -> str:
     what = "every code" if codes == ["*"] else ", ".join(codes)
     scope = "in this file" if suppression.whole_file else "on this line or the next"
     return f"this suppression of {what} suppresses nothing: no such finding {scope}"
+
+
+def disable_edit(parsed: ParsedFile, code: str, line: int, whole_file: bool = False) -> Edit | None:
+    """The edit that suppresses `code` on `line` (or in the whole file): the code added to
+    a directive already there, else a new comment -- on its own line above (indented as
+    the line), or at the end of the line where its start is inside a string.  None where
+    neither can be written (the line starts and ends inside a multi-line string)."""
+    source = parsed.source
+    existing = next((s for s in suppressions(parsed) if s.whole_file == whole_file and s.codes
+                     and (whole_file or line in s.lines)), None)
+    if existing is not None:
+        match = _DIRECTIVE.search(existing.span.text)
+        end = existing.span.start + len(existing.span.text[: match.end(2)].rstrip().encode("utf-8"))
+        return Edit(Span(source, end, end), f",{code}")
+    if whole_file:
+        data = source.data
+        at = data.index(b"\n") + 1 if data.startswith(b"#!") and b"\n" in data else 0
+        return Edit(Span(source, at, at), f"# stereos-lint: disable-file={code}\n")
+    text = source.line_text(line)
+    start = source.line_starts[line - 1]
+    if not _in_string(parsed, start):
+        indent = text[: len(text) - len(text.lstrip())]
+        return Edit(Span(source, start, start), f"{indent}# stereos-lint: disable={code}\n")
+    end = start + len(text.encode("utf-8"))
+    if not _in_string(parsed, end):
+        return Edit(Span(source, end, end), f"  # stereos-lint: disable={code}")
+    return None
+
+
+def _in_string(parsed: ParsedFile, offset: int) -> bool:
+    """Whether text written at `offset` would land inside a string or a comment."""
+    node = parsed.root.descendant_for_byte_range(offset, offset) if parsed.root is not None else None
+    while node is not None:
+        if node.type in ("string_expression", "indented_string_expression", "comment") \
+                and node.start_byte < offset < node.end_byte:
+            return True
+        node = node.parent
+    return False

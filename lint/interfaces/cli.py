@@ -15,18 +15,16 @@ import click
 
 from .. import __version__
 from .discover import PathError, discover
-from ..checking.engine import load_rules
 from . import explain_value, systems_listing
 from ..checking import baseline
 from . import parallel
-from ..checking import policy
 from ..checking.findings import Severity
 from ..checking.fixes import fixed_files, unified_diff
-from ..systems.configured import configured_systems
 from ..systems.project import DEFAULT_SYSTEMS, Project
 from ..systems.system import FILE, ModuleRef, System
 from .reporters import REPORTERS, render
-from ..checking.settings import Settings, SettingsError, check_code, find_config, load_settings
+from ..checking.selection import all_rules, configured, rules_for, settings_for
+from ..checking.settings import Settings, SettingsError
 
 
 class DefaultToCheck(click.Group):
@@ -50,37 +48,6 @@ def main() -> None:
     value and where it came from, `stereos-lint rules` to list the rules and
     `stereos-lint explain CODE` to read one.
     """
-
-
-def _rules_for(settings: Settings, select: tuple[str, ...], extend: tuple[str, ...], ignore: tuple[str, ...]):
-    """The rules to run: --select (else the configured select, else all), plus
-    extend-select, minus ignore -- by code, code prefix (ST1) or pack (stereos)."""
-    rules = _all_rules(settings)
-    known, packs = set(rules), {r.pack for r in rules.values()}
-    for code in select + extend + ignore:
-        check_code(code, known, packs, "command line")
-    chosen_select = list(select) or settings.select
-    extend_all = [*settings.extend_select, *extend]
-    ignore_all = [*settings.ignore, *ignore]
-
-    def matches(rule, patterns) -> bool:
-        return any(rule.code.startswith(p) or rule.pack == p for p in patterns)
-
-    chosen = [r for r in rules.values() if not chosen_select or matches(r, chosen_select) or matches(r, extend_all)]
-    return [r for r in chosen if not matches(r, ignore_all)]
-
-
-def _settings(config_file: str | None, paths: tuple[str, ...]) -> Settings:
-    rules = load_rules()
-    path = config_file or find_config(paths[0] if paths else ".")
-    return load_settings(path, set(rules), {r.pack for r in rules.values()})
-
-
-def _all_rules(settings: Settings) -> dict:
-    """Shipped rules and the configuration's invariants, by code."""
-    rules = dict(load_rules())
-    rules.update({r.code: r for r in policy.rules_from_settings(settings.policy, settings.source, set(rules))})
-    return rules
 
 
 def _files(paths: tuple[str, ...], settings: Settings | None = None) -> list[str]:
@@ -126,8 +93,8 @@ def check(paths, output_format, select, extend_select, ignore, config_file, show
           roots, context, exit_zero, fix, show_diff, baseline_file, write_baseline_file, jobs) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
     try:
-        settings = _settings(config_file, paths)
-        rules = _rules_for(settings, _split(select), _split(extend_select), _split(ignore))
+        settings = settings_for(config_file, paths)
+        rules = rules_for(settings, _split(select), _split(extend_select), _split(ignore))
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
     if show_settings:
@@ -139,11 +106,11 @@ def check(paths, output_format, select, extend_select, ignore, config_file, show
     context_files = [f for f in _files(context, settings) if f not in reported] if context else []
     chosen_architectures, only = _architectures_and_names(systems, architectures, settings)
     chosen_roots = list(roots) or [os.path.join(settings.base_dir, r) for r in settings.roots] or None
-    configured = _configured(settings)
+    chosen_systems = configured(settings)
 
     def lint():
         found = parallel.lint(files + context_files, chosen_architectures, chosen_roots, rules, settings, jobs,
-                              configured=configured, only=only)
+                              configured=chosen_systems, only=only)
         return [f for f in found if f.path in reported] if context_files else found
 
     findings = lint()
@@ -213,7 +180,7 @@ def eval_command(option, paths, as_json, systems, modules, architectures, roots,
         system = System("modules", None, None, [ModuleRef(FILE, path, path) for path in modules], origin="configured")
         project = Project(list(modules), chosen_architectures, configured=[system])
     else:
-        project = Project(_files(paths), chosen_architectures, list(roots) or None, _configured(settings))
+        project = Project(_files(paths), chosen_architectures, list(roots) or None, configured(settings))
     if only is not None:
         known = {name for s in project.systems for name in (s.name, *s.aliases)}
         missing = sorted(only - known)
@@ -239,7 +206,7 @@ def systems_command(paths, as_json, architectures, config_file) -> None:
     could not know."""
     settings = _configured_settings(config_file, paths)
     chosen_architectures, _ = _architectures_and_names((), architectures, settings)
-    project = Project(_files(paths, settings), chosen_architectures, configured=_configured(settings))
+    project = Project(_files(paths, settings), chosen_architectures, configured=configured(settings))
     found = systems_listing.records(project)
     problems = [p for r in project.repositories if r.discovery for p in r.discovery.problems]
     problems += [e.message for e in project.errors]
@@ -263,18 +230,21 @@ def _architectures_and_names(systems: tuple[str, ...], architectures: tuple[str,
     return chosen or tuple(settings.systems) or DEFAULT_SYSTEMS, names or None
 
 
-def _configured(settings: Settings) -> list[System] | None:
-    """The systems the configuration names, which replace the discovered ones."""
-    if not settings.system_tables:
-        return None
-    return configured_systems(settings.system_tables, settings.source, settings.base_dir)
-
-
 def _configured_settings(config_file: str | None, paths: tuple[str, ...]) -> Settings:
     try:
-        return _settings(config_file, paths)
+        return settings_for(config_file, paths)
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
+
+
+@main.command()
+@click.option("--stdio", is_flag=True, help="Talk over standard input and output (the only transport; "
+                                             "accepted because editors pass it).")
+def lsp(stdio) -> None:
+    """Run the language server for editors: diagnostics as you type, quick fixes, and an
+    option's effective value on hover (see "In your editor" in the README)."""
+    from .lsp.server import serve   # pygls is imported only here: linting never pays for it
+    serve()
 
 
 @main.command(name="rules")
@@ -308,7 +278,7 @@ def explain(code, config_file) -> None:
 
 def _configured_rules(config_file: str | None) -> dict:
     try:
-        return _all_rules(_settings(config_file, ()))
+        return all_rules(settings_for(config_file, ()))
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
 

@@ -22,21 +22,23 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def _place(definition: Definition | None) -> dict | None:
+def place(definition: Definition | None) -> dict | None:
     if definition is None or definition.span is None:
         return None
     line, column = definition.span.start_position
     return {"file": definition.span.path, "line": line, "column": column}
 
 
-def records(project: Project, option: str, names: set[str] | None = None) -> list[dict]:
+def records(project: Project, option: str | tuple[str, ...], names: set[str] | None = None,
+            units: list | None = None) -> list[dict]:
     """One record per system (identical systems share one), per architecture where it is
     judged on several; a module-graph root standing in for a system is one record where
-    its architectures agree.  `names`: only the systems so named."""
+    its architectures agree.  `names`: only the systems so named.  `units`: only these
+    evaluations (a fragment's among them: the file judged on its own)."""
     out: list[dict] = []
     by_system: dict[int, list] = {}
-    for unit in project.units:
-        if not unit.whole or (names is not None and not names & {*unit.names, *_aliases(unit)}):
+    for unit in project.units if units is None else units:
+        if (units is None and not unit.whole) or (names is not None and not names & {*unit.names, *_aliases(unit)}):
             continue
         by_system.setdefault(id(unit.systems[0]), []).append(unit)
     for units in by_system.values():
@@ -63,6 +65,8 @@ def _identity(unit, option: str, system: str | None) -> dict:
     record: dict[str, Any] = {"name": first.name}
     if first.origin == "root":
         record["root"] = first.name
+    if first.origin == "fragment":
+        record["fragment"] = True     # a file no system imports, judged on its own
     if len(unit.systems) > 1:
         record["systems"] = unit.names
     record["option"] = format_option(parse_option(option))
@@ -94,8 +98,9 @@ def _record(unit, option: str, resolution: Resolution) -> dict:
     record.update({
         "defined": resolution.defined,
         "value": json_value(resolution.value) if resolution.defined and not failed else None,
-        "defined_at": _place(resolution.winner),
+        "defined_at": place(resolution.winner),
         "priority": resolution.priority,
+        "priority_label": resolution.winner.priority_label if resolution.winner else None,
     })
     if resolution.uncertain:
         record["uncertain"] = resolution.uncertain
@@ -105,9 +110,10 @@ def _record(unit, option: str, resolution: Resolution) -> dict:
         record["error"] = resolution.error
     record["definitions"] = [
         {
-            **(_place(d) or {"file": None, "line": None, "column": None}),
+            **(place(d) or {"file": None, "line": None, "column": None}),
             "option": format_option(d.option),
             "priority": d.priority,
+            "priority_label": d.priority_label,
             "value": json_value(v.to_python(d.value)),
             "conditional": resolution.is_conditional(d),
             "active": resolution.is_active(d),
@@ -133,7 +139,7 @@ def render_text(records_: list[dict]) -> str:
             lines.append("")
             continue
         if record.get("defined"):
-            lines.append(f"  {record['option']} = {_literal(record['value'])}")
+            lines.append(f"  {record['option']} = {literal(record['value'])}")
         else:
             lines.append(f"  {record['option']} has no active definition")
         if record.get("defined_at"):
@@ -148,16 +154,16 @@ def render_text(records_: list[dict]) -> str:
         for d in record["definitions"]:
             where = f"{d['file']}:{d['line']}:{d['column']}"
             verdict = f"lost: {d['lost_because']}" if d["lost_because"] else "used"
-            lines.append(f"    - {where}  {d['option']} = {_literal(d['value'])}  priority {d['priority']}  {verdict}")
+            lines.append(f"    - {where}  {d['option']} = {literal(d['value'])}  priority {d['priority']}  {verdict}")
         lines.append("")
     return "\n".join(lines)
 
 
-def _literal(value: Any) -> str:
+def literal(value: Any) -> str:
     if isinstance(value, dict) and set(value) == {"unknown"}:
         return f"<cannot be known: {value['unknown']}>"
     if isinstance(value, dict):
-        return "{ " + " ".join(f"{k} = {_literal(x)};" for k, x in value.items()) + " }"
+        return "{ " + " ".join(f"{k} = {literal(x)};" for k, x in value.items()) + " }"
     if isinstance(value, list):
-        return "[ " + " ".join(_literal(x) for x in value) + (" ]" if value else "]")
+        return "[ " + " ".join(literal(x) for x in value) + (" ]" if value else "]")
     return nix_literal(value)

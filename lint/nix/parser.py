@@ -35,14 +35,20 @@ class ParsedFile:
     tree: tree_sitter.Tree | None
     error: Span | None  # the first syntax error, or None when the file is valid Nix
     error_message: str = ""
+    blanked: bool = False   # the tree is of the text with trailing formal commas blanked
 
     @property
     def root(self) -> tree_sitter.Node | None:
         return self.tree.root_node if self.tree is not None else None
 
 
-def parse_source(source: SourceFile) -> ParsedFile:
-    tree = _parser().parse(source.data)
+def parse_source(source: SourceFile, previous: ParsedFile | None = None) -> ParsedFile:
+    """Parse `source`; given the `previous` parse of the same file (an editor's last
+    version), only what changed is parsed again (tree-sitter reuses the rest)."""
+    tree = _incremental(previous, source.data) if previous is not None else None
+    if tree is None:
+        tree = _parser().parse(source.data)
+    blanked = False
     if tree.root_node.has_error:
         commas = trailing_formal_commas(source.data)
         if commas:
@@ -54,14 +60,58 @@ def parse_source(source: SourceFile) -> ParsedFile:
             if len(kept) != len(commas):
                 restored = [at for at in commas if at not in kept]
                 tree = _reparse(tree, _blank(source.data, kept), restored)
+            blanked = bool(kept)
     if tree.root_node.has_error and _earliest_error(tree.root_node) is not None:
         span, message = first_error(tree, source)
-        return ParsedFile(source, tree, span, message)
+        return ParsedFile(source, tree, span, message, blanked)
     if all(child.type == "comment" for child in tree.root_node.children):
         # Like Nix: a file needs an expression (an empty or comment-only file is refused).
         at = len(source.data)
-        return ParsedFile(source, tree, Span(source, at, at), "syntax error: unexpected end of file")
-    return ParsedFile(source, tree, None)
+        return ParsedFile(source, tree, Span(source, at, at), "syntax error: unexpected end of file", blanked)
+    return ParsedFile(source, tree, None, blanked=blanked)
+
+
+def _incremental(previous: ParsedFile, data: bytes) -> tree_sitter.Tree | None:
+    """The tree of `data`, parsed again from `previous` with the one edit that turns its
+    text into `data` (the changed middle between a common prefix and suffix).  None where
+    the previous tree cannot be reused: there is none, or it is of a text with commas blanked."""
+    if previous.tree is None or previous.blanked:
+        return None
+    old = previous.source.data
+    start, old_end, new_end = changed_range(old, data)
+    tree = previous.tree.copy()
+    tree.edit(start_byte=start, old_end_byte=old_end, new_end_byte=new_end, start_point=_point(old, start),
+              old_end_point=_point(old, old_end), new_end_point=_point(data, new_end))
+    return _parser().parse(data, tree)
+
+
+def changed_range(old: bytes, new: bytes) -> tuple[int, int, int]:
+    """The one edit that turns `old` into `new`: (start, end in old, end in new) of the
+    middle between their common prefix and suffix, on UTF-8 character boundaries."""
+    start = _common_prefix(old, new)
+    while start > 0 and start < len(new) and new[start] & 0xC0 == 0x80:
+        start -= 1   # not inside a character
+    tail = _common_prefix(old[start:][::-1], new[start:][::-1])
+    while tail > 0 and new[len(new) - tail] & 0xC0 == 0x80:
+        tail -= 1
+    return start, len(old) - tail, len(new) - tail
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """The length of the longest common prefix, by halving (each step one C comparison)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _point(data: bytes, at: int) -> tuple[int, int]:
+    """tree-sitter's (row, byte column) of an offset."""
+    return data.count(b"\n", 0, at), at - (data.rfind(b"\n", 0, at) + 1)
 
 
 def _reparse(tree: tree_sitter.Tree, data: bytes, changed: list[int]) -> tree_sitter.Tree:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..modules.closure import collect_modules
 from ..modules.config import EffectiveConfig, parse_option
@@ -100,16 +100,54 @@ class Project:
         self._configured = configured
         self._only = only            # judge only the systems so named (the others still decide what is a fragment)
         self._discover = discover_systems and roots is None
+        self._texts: dict[str, bytes] = {}        # an editor's unsaved buffers: they win over the disk
         self._parsed: dict[str, ParsedFile | ReadProblem] = {}
+        self.errors: list[InternalError] = []
+        self._watched: list[tuple[bytes, ...]] | None = None   # see watch()
+        self._forget_evaluations()
+
+    def _forget_evaluations(self) -> None:
+        """Drop everything evaluated (the parsed files stay): systems are found again."""
         self._modules: dict[tuple, Module] = {}
         self._interpreters: dict[str, Interpreter] = {}
         self._arguments: dict[tuple, v.Value] = {}
         self._inline_keys: dict[tuple, list[int]] = {}
         self._repositories: list[Repository] | None = None
         self._units: list[Unit] | None = None
-        self._root_units: dict[str, list[Unit]] = {}
-        self.errors: list[InternalError] = []
-        self._watched: list[tuple[bytes, ...]] | None = None   # see watch()
+        # A system's (or root's, or fragment's) units, by ("system", id) | ("root", path) | ("fragment", path).
+        self._evaluations: dict[tuple, list[Unit]] = {}
+        # Each evaluated system (held, so ids stay unique) with its architecture as given.
+        self._given_arch: dict[int, tuple[System, str | None]] = {}
+        self.errors = []
+
+    def update(self, path: str, data: bytes | None) -> None:
+        """`path` now holds `data` (an editor's unsaved text; None: what is on disk again).
+        Only what depends on the file is evaluated again: its modules and the systems
+        that contain it -- everything, where systems are discovered from it or the
+        project did not know it.  (Modules cannot read other files: their `import` is
+        not followed, so a file's modules depend on its text alone.)"""
+        path = self.canonical(path)
+        previous = self._parsed.pop(path, None)
+        if data is None:
+            self._texts.pop(path, None)
+        else:
+            self._texts[path] = data
+            self._parsed[path] = parse_source(SourceFile(path, data),
+                                              previous if isinstance(previous, ParsedFile) else None)
+        if path not in self.files:
+            self.files.append(path)
+            self._forget_evaluations()
+            return
+        if self._repositories is None:
+            return
+        if any(r.discovery is not None and path in r.discovery.files for r in self._repositories):
+            self._forget_evaluations()
+            return
+        self._modules = {key: module for key, module in self._modules.items() if module.path != path}
+        self._evaluations = {key: units for key, units in self._evaluations.items()
+                             if not any(path in unit.files for unit in units)}
+        self.errors = [e for e in self.errors if e.path != path]
+        self._units = None
 
     def watch(self, options: list[str] | None) -> None:
         """The options the rules judge (None: not known).  A fragment whose text lacks one of
@@ -136,9 +174,11 @@ class Project:
     def parsed(self, path: str) -> ParsedFile | ReadProblem:
         path = self.canonical(path)
         if path not in self._parsed:
+            data = self._texts.get(path)
             try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
+                if data is None:
+                    with open(path, "rb") as handle:
+                        data = handle.read()
             except OSError as error:
                 self._parsed[path] = ReadProblem(path, error.strerror or str(error))
             else:
@@ -249,8 +289,10 @@ class Project:
 
     def _failed(self, path: str, span: Span | None, doing: str, error: Exception) -> None:
         message = str(error).splitlines()[0] if str(error) else ""
-        self.errors.append(InternalError(self.canonical(path), span,
-                                         f"{doing}: {type(error).__name__}{': ' + message if message else ''}"))
+        failure = InternalError(self.canonical(path), span,
+                                f"{doing}: {type(error).__name__}{': ' + message if message else ''}")
+        if failure not in self.errors:   # evaluated again after an edit, failing the same way
+            self.errors.append(failure)
 
     @property
     def systems(self) -> list[System]:
@@ -287,9 +329,8 @@ class Project:
         fragments = [f for f in repository.files if f not in in_systems and f not in discovery_files]
         reportable = frozenset(fragments)
         for root in self._roots_of([f for f in fragments if self._may_define_watched(f)]):
-            for unit in self._guarded_units(self._root_system(root, "fragment"), whole=False):
-                unit.reportable = reportable
-                units.append(unit)
+            for unit in self._guarded_units(self._root_system(root, "fragment"), whole=False, key=("fragment", root)):
+                units.append(replace(unit, reportable=reportable))
         return units
 
     def _roots_of(self, files: list[str]) -> list[str]:
@@ -350,24 +391,30 @@ class Project:
                 if shared is not None:
                     shared.systems.append(system)
                     continue
-                by_signature[signature] = unit
-                units.append(unit)
+                by_signature[signature] = shared = replace(unit, systems=list(unit.systems))
+                units.append(shared)
         return units
 
-    def _guarded_units(self, system: System, whole: bool = True) -> list[Unit]:
-        """`_units_of`, with a failure (a bug) recorded against the system instead of raised."""
-        try:
-            return self._units_of([system], whole)
-        except Exception as error:
-            span = system.declared_at
-            self._failed(span.path if span else system.name, span, f"evaluating {system.name}", error)
-            return []
+    def _guarded_units(self, system: System, whole: bool = True, key: tuple | None = None) -> list[Unit]:
+        """`_units_of`, computed once until a file they contain changes (see update()),
+        with a failure (a bug) recorded against the system instead of raised."""
+        key = key or ("system", id(system))
+        if key not in self._evaluations:
+            try:
+                self._evaluations[key] = self._units_of([system], whole)
+            except Exception as error:
+                span = system.declared_at
+                self._failed(span.path if span else system.name, span, f"evaluating {system.name}", error)
+                return []
+        return self._evaluations[key]
 
     def _units_of(self, systems: list[System], whole: bool = True) -> list[Unit]:
         """The evaluations of one system: on its architecture (given, or read from
         `nixpkgs.hostPlatform`); when that is not known, once -- or on every configured
         architecture where its modules ask which one they are on."""
         system = systems[0]
+        given = self._given_arch.setdefault(id(system), (system, system.arch))
+        system.arch = given[1]   # as given, not as a past evaluation read it from nixpkgs.hostPlatform
         first = system.arch or self.architectures[0]
         modules = self.closure(system, first)
         config = self._config(system, first, False, modules)
@@ -433,9 +480,7 @@ class Project:
 
     def root_units(self, root: str) -> list[Unit]:
         root = self.canonical(root)
-        if root not in self._root_units:
-            self._root_units[root] = self._guarded_units(self._root_system(root, "root"))
-        return self._root_units[root]
+        return self._guarded_units(self._root_system(root, "root"), key=("root", root))
 
     def systems_for(self, root: str) -> list[str | None]:
         """[None] when a root is judged once, else the architectures it is judged on."""
