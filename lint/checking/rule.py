@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from ..modules.config import EffectiveConfig, Resolution, format_option, parse_option
-from ..modules.definitions import Definition
+from ..modules.definitions import Definition, Presence
 from .findings import Edit, Finding, Fix, Severity
 from ..nix.parser import ParsedFile
 from ..nix.source import Span
@@ -252,7 +252,7 @@ def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str
         return None
     literal = ("lib.mkForce " if forced else "") + nix_literal(value)
     message = f"add {format_option(path)} = {literal}"
-    presence = next((p for p in config.presences if p.key_span == anchor and p.explicit), None)
+    presence = next((p for p in config.written_at(anchor) if isinstance(p, Presence) and p.explicit), None)
     if presence is not None and path[:len(presence.prefix)] == presence.prefix and presence.binding_span:
         closing = data.rfind(b"}", anchor.end, presence.binding_span.end)
         closing_line = data.rfind(b"\n", 0, closing) + 1
@@ -283,12 +283,10 @@ def _binding_at(config: EffectiveConfig, anchor: Span) -> tuple[int, Span] | Non
     """The binding whose attribute path is `anchor`, and how many option names lie
     above the set it is written in."""
     key_path = parse_option(anchor.text.replace(" ", ""))
-    for definition in config.definitions:
-        if definition.key_span == anchor and definition.binding_span is not None:
-            return len(definition.option) - len(key_path), definition.binding_span
-    for presence in config.presences:
-        if presence.key_span == anchor and presence.binding_span is not None:
-            return len(presence.prefix) - len(key_path), presence.binding_span
+    for written in config.written_at(anchor):     # definitions first, then attribute sets
+        if written.binding_span is not None:
+            option = written.option if isinstance(written, Definition) else written.prefix
+            return len(option) - len(key_path), written.binding_span
     return None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -163,6 +164,7 @@ class EffectiveConfig:
         self._module_rank: dict[str, int] | None = None   # module key -> position in collection order
         self._explicit_sets: dict[OptionPath, Span | None] | None = None   # prefix -> the `{ … }` written there
         self._under: dict[OptionPath, list[OptionPath]] | None = None
+        self._written_at: dict[tuple, list] | None = None   # key span -> what was written with it
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -217,7 +219,7 @@ class EffectiveConfig:
         from .merge import ModuleError, option_definitions
 
         decl, declared_in = self.declarations[path]
-        defs = [d for m in reversed(self.modules) if getattr(m, "config", None) is not None
+        defs = [d for m in reversed(self.modules) if getattr(m, "config", None) is not None and m.may_define(path)
                 for d in option_definitions(m.config, path, m.key)]
         base = self._resolve(path)      # the written definitions, for provenance
         resolution = Resolution(path, True, winner=base.winner, winners=base.winners, definitions=base.definitions,
@@ -266,7 +268,13 @@ class EffectiveConfig:
         if self._merger is None:
             from .merge import Merger
 
-            self._merger = Merger(self._decide, self._config_reference_value, self._apply, self._load_module)
+            # Through a weak reference: a merger holding the configuration's own methods
+            # would make every configuration a cycle, freed only by the cyclic collector.
+            this = weakref.ref(self)
+            self._merger = Merger(lambda condition: this()._decide(condition),
+                                  lambda value: this()._config_reference_value(value),
+                                  lambda function, value, span: this()._apply(function, value, span),
+                                  self._load_module)
         return self._merger
 
     def _decide(self, condition: v.Value) -> bool | None:
@@ -357,6 +365,15 @@ class EffectiveConfig:
         resolution = self.resolve(option)
         return resolution.value if resolution.defined else default
 
+    def definitions_within(self, option: str | Iterable[str]) -> int:
+        """How many written definitions can reach `option`: at it, under it, or at a prefix
+        of it.  Rules that judge definitions skip the options none reach (a declared
+        option with only its default), without merging them."""
+        path = parse_option(option)
+        count = len(self._by_option.get(path, ()))
+        count += sum(len(self._by_option[under]) for under in self._options_under(path))
+        return count + sum(len(self._by_option.get(path[:length], ())) for length in range(len(path)))
+
     def children(self, prefix: str | Iterable[str]) -> list[str]:
         """Names of the attributes defined directly under `prefix`, in first-seen order."""
         path = parse_option(prefix)
@@ -375,6 +392,17 @@ class EffectiveConfig:
                 for length in range(len(option)):
                     self._under.setdefault(option[:length], []).append(option)
         return self._under.get(path, [])
+
+    def written_at(self, key_span: Span) -> list:
+        """The definitions, then the attribute sets, written with this attribute path (an
+        index built once: fixes look up the binding of every missing option's anchor)."""
+        if self._written_at is None:
+            self._written_at = {}
+            for written in (*self.definitions, *self.presences):
+                if written.key_span is not None:
+                    span = written.key_span
+                    self._written_at.setdefault((id(span.source), span.start, span.end), []).append(written)
+        return self._written_at.get((id(key_span.source), key_span.start, key_span.end), [])
 
     def is_defined(self, option: str | Iterable[str]) -> bool:
         return self.resolve(option).defined

@@ -44,6 +44,18 @@ class Module:
     declared_key: str | None = None  # its own `key = "…";`, which the closure dedupes by
     disabled: list[str] = field(default_factory=list)   # disabledModules: files (absolute) or keys
     dropped_updates: list = field(default_factory=list)  # `mkIf … // { … }` in it (operators.DroppedUpdate)
+    _written: tuple[set, set] | None = field(default=None, repr=False, compare=False)
+
+    def may_define(self, path: tuple[str, ...]) -> bool:
+        """Whether this module can give the option at `path` a definition: it defines it,
+        something under it, or a prefix of it (a value that cannot be known stops there).
+        What `merge.option_definitions` would find is never in a module this says no to;
+        checking this first spares walking every module's config for every option."""
+        if self._written is None:
+            options = {d.option for d in self.defs.definitions}
+            self._written = (options, {option[:length] for option in options for length in range(len(option) + 1)})
+        options, prefixes = self._written
+        return path in prefixes or any(path[:length] in options for length in range(len(path)))
 
     @property
     def identity(self) -> str:

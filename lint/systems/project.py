@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import weakref
 from dataclasses import dataclass, field, replace
 
 from ..modules.closure import collect_modules
@@ -443,9 +444,14 @@ class Project:
 
     def _submodule_loader(self, arch: str, special_args: v.Value | None):
         """Loads the modules of a submodule's evaluation: the type's own and each definition
-        (a function among them is called with the attribute's `name`)."""
+        (a function among them is called with the attribute's `name`).  It holds the
+        project weakly: the configurations it serves belong to the project, and a cycle
+        through them would leave the whole evaluation to the cyclic collector."""
+        project = weakref.ref(self)
+
         def load(item: v.Lazy, loc: tuple[str, ...], within: str | None = None,
                  as_config: bool = False) -> Module | None:
+            self = project()
             value = v.force(item)
             if isinstance(value, v.PathV) and value.resolved:
                 return self.module(value.resolved, arch, special_args)

@@ -33,6 +33,8 @@ def check(ctx: ConfigContext):
         services.myapp.port = lib.mkForce 8080;   # vm.nix
     """
     for option in ctx.config.declarations:
+        if ctx.config.definitions_within(option) < 2:
+            continue   # a conflict takes two definitions
         refusal = ctx.config.resolve(option).refusal
         if refusal is None or refusal.kind not in REFUSALS or len(refusal.defs) < 2:
             continue

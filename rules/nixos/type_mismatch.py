@@ -24,6 +24,8 @@ def check(ctx: ConfigContext):
         services.myapp.mode = "fast";
     """
     for option in ctx.config.declarations:
+        if not ctx.config.definitions_within(option):
+            continue   # only its default: reported where a definition is written
         refusal = ctx.config.resolve(option).refusal
         if refusal is None or refusal.kind != "type" or not refusal.defs:
             continue

@@ -33,9 +33,10 @@ def check(ctx: ConfigContext):
         return
     declared = ctx.config.declarations
     reported = set()
+    longest_first = sorted(namespaces, key=len, reverse=True)
     for definition in ctx.config.definitions:
         option = definition.option
-        namespace = next((n for n in sorted(namespaces, key=len, reverse=True) if option[:len(n)] == n), None)
+        namespace = next((n for n in longest_first if option[:len(n)] == n), None)
         if namespace is None or option == namespace or ctx.config.declared_option(option) is not None:
             continue
         if option in reported or definition.key_span is None:
@@ -52,6 +53,8 @@ def check(ctx: ConfigContext):
                           f"{where.path.rsplit('/', 1)[-1]}:{where.line}) and none of them is "
                           f"{typed}{hint}; NixOS refuses a definition of an option that does not exist")
     for option in declared:
+        if not ctx.config.definitions_within(option):
+            continue   # only its default: no definition its submodule could refuse
         refusal = ctx.config.resolve(option).refusal
         if refusal is not None and refusal.kind == "undeclared":
             spans = [d.key_span for d in ctx.config.resolve(refusal.loc).definitions if d.key_span is not None]
