@@ -387,3 +387,25 @@ async def test_files_changed_on_disk_are_seen_through_the_watched_files_notifica
     while len(conflict.published) == before and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
     assert [(d.code, d.range.start.line + 1) for d in conflict.published[-1].diagnostics] == [("NX002", 4)]
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def misconfigured(lsp_client: LanguageClient, tmp_path):
+    from lintutil import write_tree
+
+    write_tree(tmp_path, {".stereos-lint.toml": 'select = ["NOPE"]\n', "host.nix": "{ a = 1; a = 2; }\n"})
+    lsp_client.folder = tmp_path
+    await start(lsp_client, tmp_path)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_a_broken_configuration_is_shown_once_and_linting_goes_on(misconfigured: LanguageClient):
+    uri, text = open_document(misconfigured, misconfigured.folder / "host.nix")
+    found = await diagnostics(misconfigured, uri, 1)
+    assert "NX001" in {d.code for d in found}              # the defaults: every rule
+    change_document(misconfigured, uri, 2, text + "\n")
+    await diagnostics(misconfigured, uri, 2)
+    shown = [m.message for m in misconfigured.messages]
+    assert len(shown) == 1 and "NOPE" in shown[0] and shown[0].startswith("stereos-lint: the configuration is not used")

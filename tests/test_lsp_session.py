@@ -242,3 +242,24 @@ def test_a_file_changed_on_disk_changes_the_findings_of_an_open_file_it_imports_
     (tmp_path / ".stereos-lint.toml").write_text('select = ["NX"]\nignore = ["NX002"]\n')
     session.files_changed([str(tmp_path / ".stereos-lint.toml")])
     assert session.diagnostics(host) == []
+
+
+def test_references_include_the_declaration_when_asked(tmp_path):
+    write_tree(tmp_path, CONFLICT)
+    session = Session([str(tmp_path)])
+    host = str(tmp_path / "host.nix")
+    data = (tmp_path / "host.nix").read_bytes()
+    session.open(host, data)
+    at = data.index(b"my.port = 22") + 4
+    definitions = [(s.path, s.line) for s in session.references(host, at)]
+    assert definitions == [(host, 4), (str(tmp_path / "other.nix"), 1)]
+    with_declaration = [(s.path, s.line) for s in session.references(host, at, declarations=True)]
+    assert with_declaration == [(host, 3), *definitions]
+
+
+def test_a_file_outside_every_folder_takes_its_repositorys_configuration(tmp_path):
+    write_tree(tmp_path, {".stereos-lint.toml": 'select = ["NX001"]\n', "lone.nix": "{ c = 1; c = 2; }\n"})
+    lone = str(tmp_path / "lone.nix")
+    session = Session([])
+    session.open(lone, (tmp_path / "lone.nix").read_bytes())
+    assert [f.code for f in session.diagnostics(lone)] == ["NX001"]

@@ -1,2 +1,2 @@
-"""Interfaces: the command line, reporters, parallel runs, `eval` output -- how users
-and their tools meet the engine."""
+"""Interfaces: the command line, reporters, parallel runs, `eval` output, the language
+server -- how users, their tools and their editors meet the engine."""

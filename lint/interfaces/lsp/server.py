@@ -25,7 +25,6 @@ from ...checking.findings import Finding
 from . import protocol
 from .session import FIX_ALL, Session
 
-log = logging.getLogger(__name__)
 WATCHED = ("**/*.nix", "**/.stereos-lint.toml", "**/pyproject.toml")
 
 
@@ -41,7 +40,8 @@ class StereosLanguageServer(LanguageServer):
         self.session = Session()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stereos-lint")
         self.lints: dict[str, LintState] = {}
-        self.warned: set[str] = set()    # workspaces whose broken configuration was reported
+        self.uris: dict[str, str] = {}   # a document's path -> its URI as the client wrote it
+        self.warned: set[str] = set()    # configuration problems already shown
 
     @property
     def encoding(self) -> str:
@@ -57,6 +57,7 @@ class StereosLanguageServer(LanguageServer):
         path = protocol.path_of(uri)
         if path is None:
             return None
+        self.uris[path] = uri
         document = self.workspace.text_documents.get(uri)
         data = document.source.encode("utf-8", "surrogateescape") if document is not None else None
         return (path, data) if data is not None else None
@@ -94,11 +95,12 @@ class StereosLanguageServer(LanguageServer):
                 if state.generation != generation:
                     continue                    # a newer text came in: lint that one
                 if result is not None:
-                    diagnostics, sharing = result
+                    diagnostics, sharing, problem = result
                     self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                         uri=uri, diagnostics=diagnostics, version=self._version(uri)))
+                    self._warn(problem)
                     for other in sharing:
-                        self.schedule(protocol.uri(other), cascade=False)
+                        self.schedule(self.uris.get(other, protocol.uri(other)), cascade=False)
                 return
         except Exception:   # noqa: BLE001 -- a bug while linting one document must not stop the server
             self.window_log_message(types.LogMessageParams(types.MessageType.Error,
@@ -108,28 +110,28 @@ class StereosLanguageServer(LanguageServer):
             state.running = False
 
     def diagnose(self, path: str, data: bytes, cancelled, cascade: bool):
-        """(diagnostics, the other open documents to lint again) -- None when cancelled."""
+        """(diagnostics, the other open documents to lint again, a configuration problem)
+        -- None when cancelled."""
         self.sync(path, data)
         findings = self.session.diagnostics(path, cancelled)
         if findings is None:
             return None
         workspace = self.session.workspace(path)
-        self._warn(workspace)
         rules = {r.code: r for r in workspace.rules}
         diagnostics = [protocol.diagnostic(f, rules, self.encoding) for f in findings]
         sharing = self.session.sharing(path) if cascade and not self._broken(path) else []
-        return diagnostics, sharing
+        return diagnostics, sharing, workspace.problem
 
     def _broken(self, path: str) -> bool:
         parsed = self.session.workspace(path).parsed(path)
         return getattr(parsed, "error", None) is not None
 
-    def _warn(self, workspace) -> None:
-        key = workspace.folder or ""
-        if workspace.problem and key not in self.warned:
-            self.warned.add(key)
+    def _warn(self, problem: str | None) -> None:
+        """Show a broken configuration once (the linting goes on with the defaults)."""
+        if problem and problem not in self.warned:
+            self.warned.add(problem)
             self.window_show_message(types.ShowMessageParams(
-                types.MessageType.Warning, f"stereos-lint: the configuration is not used: {workspace.problem}"))
+                types.MessageType.Warning, f"stereos-lint: the configuration is not used: {problem}"))
 
     def _version(self, uri: str) -> int | None:
         document = self.workspace.text_documents.get(uri)
@@ -209,7 +211,9 @@ async def did_save(ls: StereosLanguageServer, params: types.DidSaveTextDocumentP
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 async def did_close(ls: StereosLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    ls.lints.pop(uri, None)
+    state = ls.lints.pop(uri, None)
+    if state is not None:
+        state.generation += 1     # a lint still running for it publishes nothing
     path = protocol.path_of(uri)
     if path is not None:
         await ls.on_worker(ls.session.close, path)
@@ -253,7 +257,8 @@ async def definition(ls: StereosLanguageServer, params: types.DefinitionParams) 
 
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)
 async def references(ls: StereosLanguageServer, params: types.ReferenceParams) -> list[types.Location]:
-    return await _locations(ls, params, Session.references)
+    declarations = bool(params.context and params.context.include_declaration)
+    return await _locations(ls, params, lambda session, *at: session.references(*at, declarations=declarations))
 
 
 async def _locations(ls: StereosLanguageServer, params, find) -> list[types.Location]:

@@ -202,13 +202,17 @@ class Session:
             spans.extend(_name_span(d) for d in winners)
         return _distinct(spans)
 
-    def references(self, path: str, offset: int) -> list[Span]:
-        """Every definition of the option under the cursor, in every system with the file."""
+    def references(self, path: str, offset: int, declarations: bool = False) -> list[Span]:
+        """Every definition of the option under the cursor, in every system with the file
+        (and, with `declarations`, its `mkOption` where the linted tree declares it)."""
         found = self._option_at(path, offset)
         if found is None:
             return []
         _, at, units = found
-        return _distinct([_name_span(d) for unit in units for d in unit.config.resolve(at.option).definitions])
+        spans = [_name_span(d) for unit in units for d in unit.config.resolve(at.option).definitions]
+        if declarations:
+            spans = [u.config.declarations[at.option][0].span for u in units if at.option in u.config.declarations] + spans
+        return _distinct(spans)
 
     def _option_at(self, path: str, offset: int):
         workspace = self.workspace(path)

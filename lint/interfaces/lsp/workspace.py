@@ -17,6 +17,7 @@ from ...checking.selection import configured, rules_for, settings_for
 from ...checking.settings import Settings, SettingsError
 from ...modules.config import EffectiveConfig
 from ...nix.parser import ParsedFile
+from ...nix.source import SourceFile, Span
 from ...systems.project import DEFAULT_SYSTEMS, Project, ReadProblem, Unit
 
 
@@ -24,21 +25,22 @@ class Workspace:
     def __init__(self, folder: str | None, files: list[str]):
         self.folder = folder                 # None: a lone file, linted alone
         self.problem: str | None = None      # why the configuration could not be used
-        self.settings, self.rules = self._configuration()
+        self.settings, self.rules, systems = self._configuration(folder or (files[0] if files else "."))
         self.project = Project([f for f in files if not self.settings.excluded(f)], tuple(self.settings.systems) or
-                               DEFAULT_SYSTEMS, configured=configured(self.settings))
+                               DEFAULT_SYSTEMS, configured=systems)
         self._judged: dict[tuple, tuple[EffectiveConfig, list[Finding]]] = {}
 
-    def _configuration(self) -> tuple[Settings, list[Rule]]:
-        """The repository's configuration (nearest to the folder), or the defaults -- with
-        the reason -- where it is broken: the editor keeps linting while it is fixed."""
+    def _configuration(self, start: str):
+        """The configuration nearest to `start` (settings, rules, the systems it names), or
+        the defaults -- with the reason -- where it is broken: the editor keeps linting
+        while the user fixes it."""
         try:
-            settings = settings_for(None, [self.folder or "."])
-            return settings, rules_for(settings)
+            settings = settings_for(None, [start])
+            return settings, rules_for(settings), configured(settings)
         except SettingsError as error:
             self.problem = str(error)
             settings = Settings()
-            return settings, rules_for(settings)
+            return settings, rules_for(settings), None
 
     def lints(self, path: str) -> bool:
         """Whether `path` is linted here (not excluded by the configuration)."""
@@ -75,12 +77,13 @@ class Workspace:
         configs = [unit.config for unit in units if path in unit.files]
         for finding in engine.check_file(project, path, file_rules, {path: configs}, internal):
             found.setdefault(finding.identity, finding)
+        parsed = project.parsed(path)
         for error in project.errors:
-            if error.path == path and error.span is not None:
-                failure = engine.internal_error(internal, error.span, error.message, None)
+            if error.path == path:
+                start = Span(parsed.source if isinstance(parsed, ParsedFile) else SourceFile(path, b""), 0, 0)
+                failure = engine.internal_error(internal, error.span or start, error.message, None)
                 if failure is not None:
                     found.setdefault(failure.identity, failure)
-        parsed = project.parsed(path)
         valid = {path: parsed} if isinstance(parsed, ParsedFile) and parsed.error is None else {}
         return engine.finish(list(found.values()), self.rules, self.settings, valid)
 
