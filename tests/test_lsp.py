@@ -409,3 +409,30 @@ async def test_a_broken_configuration_is_shown_once_and_linting_goes_on(misconfi
     await diagnostics(misconfigured, uri, 2)
     shown = [m.message for m in misconfigured.messages]
     assert len(shown) == 1 and "NOPE" in shown[0] and shown[0].startswith("stereos-lint: the configuration is not used")
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def linked(lsp_client: LanguageClient, tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / ".stereos-lint.toml").write_text('select = ["NX005"]\n')
+    (real / "module.nix").write_bytes((FIXTURES / "rules" / "NX005" / "drops" / "module.nix").read_bytes())
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    lsp_client.folder = tmp_path
+    await start(lsp_client, tmp_path)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_a_file_opened_through_a_symlink_gets_its_fixes_under_its_own_uri(linked: LanguageClient):
+    uri, text = open_document(linked, linked.folder / "link" / "module.nix")
+    found = await diagnostics(linked, uri, 1)
+    assert [d.code for d in found] == ["NX005"]
+    actions = await linked.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=found[0].range,
+        context=types.CodeActionContext(diagnostics=found)))
+    fix = next(a for a in actions if a.is_preferred)
+    assert list(fix.edit.changes) == [uri]
+    change_document(linked, uri, 2, apply(text, fix.edit.changes[uri]))
+    assert await diagnostics(linked, uri, 2) == []

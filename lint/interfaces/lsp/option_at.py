@@ -17,6 +17,7 @@ import tree_sitter
 from ...modules.config import EffectiveConfig, OptionPath
 from ...modules.definitions import Definition
 from ...nix.parser import ParsedFile
+from ...nix.source import Span
 
 _NAME_NODES = ("identifier", "string_fragment", "string_expression", "attrpath")
 
@@ -39,22 +40,17 @@ def option_at(parsed: ParsedFile, offset: int, configs: list[EffectiveConfig]) -
     if owner is None or owner.type != "binding":
         return None
     segments = attrpath.named_children
-    path = parsed.source.path
     option: OptionPath | None = None
     definitions: list[Definition] = []
-    for config in configs:
-        for written in (*config.definitions, *config.presences):
-            span = written.key_span
-            if span is None or span.path != path or span.start != attrpath.start_byte \
-                    or span.end < segments[index].end_byte:
-                continue
-            # The span covers the names up to the one the definition (or set) is at:
-            # the hovered name is that many names before its end.
-            covered = sum(1 for segment in segments if segment.end_byte <= span.end)
-            full = written.option if isinstance(written, Definition) else written.prefix
-            option = option or full[: len(full) - (covered - 1 - index)]
-            if isinstance(written, Definition) and all(d is not written for d in definitions):
-                definitions.append(written)
+    for last in range(index, len(segments)):
+        # What was written with the names up to `last`: the hovered name is that many before.
+        key = Span(parsed.source, attrpath.start_byte, segments[last].end_byte)
+        for config in configs:
+            for written in config.written_at(key):
+                full = written.option if isinstance(written, Definition) else written.prefix
+                option = option or full[: len(full) - (last - index)]
+                if isinstance(written, Definition) and all(d is not written for d in definitions):
+                    definitions.append(written)
     return OptionAt(option, definitions) if option else None
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import bisect
 import os
-from urllib.parse import unquote, urlparse
+from typing import Callable
+from urllib.parse import quote, unquote, urlparse
 
 from lsprotocol import types
 
@@ -59,7 +60,7 @@ def span_range(span: Span, encoding: str) -> types.Range:
 
 
 def uri(path: str) -> str:
-    return "file://" + _quote(os.path.abspath(path))
+    return "file://" + quote(os.path.abspath(path), safe="/:@-._~+")
 
 
 def path_of(document_uri: str) -> str | None:
@@ -68,11 +69,6 @@ def path_of(document_uri: str) -> str | None:
     if parsed.scheme != "file":
         return None
     return os.path.normpath(unquote(parsed.path))
-
-
-def _quote(path: str) -> str:
-    from urllib.parse import quote
-    return quote(path, safe="/:@-._~+")
 
 
 def diagnostic(finding: Finding, rules: dict[str, Rule], encoding: str) -> types.Diagnostic:
@@ -88,14 +84,14 @@ def diagnostic(finding: Finding, rules: dict[str, Rule], encoding: str) -> types
     )
 
 
-def text_edits(edits: list[Edit], encoding: str) -> dict[str, list[types.TextEdit]]:
+def text_edits(edits: list[Edit], encoding: str, uri_of: Callable[[str], str] = uri) -> dict[str, list[types.TextEdit]]:
     """The edits by the URI of the file each changes."""
     out: dict[str, list[types.TextEdit]] = {}
     for edit in edits:
-        out.setdefault(uri(edit.span.path), []).append(
+        out.setdefault(uri_of(edit.span.path), []).append(
             types.TextEdit(range=span_range(edit.span, encoding), new_text=edit.content))
     return out
 
 
-def location(span: Span, encoding: str) -> types.Location:
-    return types.Location(uri=uri(span.path), range=span_range(span, encoding))
+def location(span: Span, encoding: str, uri_of: Callable[[str], str] = uri) -> types.Location:
+    return types.Location(uri=uri_of(span.path), range=span_range(span, encoding))

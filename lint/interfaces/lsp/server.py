@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -62,6 +63,13 @@ class StereosLanguageServer(LanguageServer):
         data = document.source.encode("utf-8", "surrogateescape") if document is not None else None
         return (path, data) if data is not None else None
 
+    def uri_for(self, path: str) -> str:
+        """The URI of a file as the client names it where it has it open (the linter's
+        name for it may go through another symlink), else one made from the path."""
+        real = os.path.realpath(path)
+        return next((uri for known, uri in self.uris.items() if os.path.realpath(known) == real), None) \
+            or protocol.uri(path)
+
     def sync(self, path: str, data: bytes) -> None:
         """Give the session the editor's text, where it changed (worker thread)."""
         known = self.session.documents.get(path)
@@ -100,7 +108,7 @@ class StereosLanguageServer(LanguageServer):
                         uri=uri, diagnostics=diagnostics, version=self._version(uri)))
                     self._warn(problem)
                     for other in sharing:
-                        self.schedule(self.uris.get(other, protocol.uri(other)), cascade=False)
+                        self.schedule(self.uri_for(other), cascade=False)
                 return
         except Exception:   # noqa: BLE001 -- a bug while linting one document must not stop the server
             self.window_log_message(types.LogMessageParams(types.MessageType.Error,
@@ -265,7 +273,7 @@ async def _locations(ls: StereosLanguageServer, params, find) -> list[types.Loca
     """The places `find(session, path, offset)` gives for the position in `params`."""
     def answer():
         found = ls.at(params.text_document.uri, params.position)
-        return [protocol.location(s, ls.encoding) for s in find(ls.session, *found)] if found else []
+        return [protocol.location(s, ls.encoding, ls.uri_for) for s in find(ls.session, *found)] if found else []
     return await ls.on_worker(answer)
 
 
@@ -282,7 +290,7 @@ async def code_action(ls: StereosLanguageServer, params: types.CodeActionParams)
             actions.append(types.CodeAction(
                 title=action.title, kind=action.kind,
                 diagnostics=[_diagnostic(ls, action.finding)] if action.finding is not None else None,
-                edit=types.WorkspaceEdit(changes=protocol.text_edits(action.edits, ls.encoding)),
+                edit=types.WorkspaceEdit(changes=protocol.text_edits(action.edits, ls.encoding, ls.uri_for)),
                 is_preferred=action.preferred or None))
         return actions
     return await ls.on_worker(answer)
