@@ -12,13 +12,12 @@ text (the positions are looked up in it), not from the tool's output.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from lintutil import FIXTURES, write_tree
+from lintutil import FIXTURES
 from stereos_lint.interfaces.cli import main
 
 REPOS = FIXTURES / "repos"

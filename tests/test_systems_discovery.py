@@ -5,10 +5,8 @@ isolated."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from lintutil import FIXTURES, write_tree

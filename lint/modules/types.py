@@ -507,6 +507,10 @@ def types_namespace() -> Namespace:
             return v.Primop("between", 2, lambda span, a, b: _between(span, a, b))
         return TypeV(Unmodelled(f"ints.{name}"))
 
+    constructors = {"unique": (2, unique), "enum": (1, enum), "either": (2, either), "oneOf": (1, one_of),
+                    "submodule": (1, submodule), "submoduleWith": (1, submodule_with),
+                    "separatedString": (1, separated)}
+
     def member(name: str) -> v.Lazy | None:
         if name in SIMPLE:
             return TypeV(SIMPLE[name]())
@@ -518,20 +522,9 @@ def types_namespace() -> Namespace:
             return unary(name, NullOr)
         if name == "uniq":
             return unary(name, Unique)
-        if name == "unique":
-            return v.Primop("unique", 2, unique)
-        if name == "enum":
-            return v.Primop("enum", 1, enum)
-        if name == "either":
-            return v.Primop("either", 2, either)
-        if name == "oneOf":
-            return v.Primop("oneOf", 1, one_of)
-        if name == "submodule":
-            return v.Primop("submodule", 1, submodule)
-        if name == "submoduleWith":
-            return v.Primop("submoduleWith", 1, submodule_with)
-        if name == "separatedString":
-            return v.Primop("separatedString", 1, separated)
+        if name in constructors:
+            arity, make = constructors[name]
+            return v.Primop(name, arity, make)
         if name == "ints":
             return Namespace("types.ints", ints_member)
         if name == "number":

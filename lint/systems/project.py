@@ -29,7 +29,7 @@ from ..nix.parser import ParsedFile, parse_source
 from ..nix.source import SourceFile, Span
 from .discovery import Discovery, discover, repository_root
 from ..modules.types import module_system_lib
-from .system import FILE, INLINE, OPAQUE, ModuleRef, System
+from .system import FILE, INLINE, ModuleRef, System
 
 DEFAULT_SYSTEMS = ("aarch64-linux", "x86_64-linux")   # architectures judged where a system's is not known
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_'-]*")
