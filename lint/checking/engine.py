@@ -20,7 +20,7 @@ from . import suppression
 from .findings import Finding, Severity
 from ..nix.parser import ParsedFile
 from ..systems.project import Project, ReadProblem, Unit
-from .rule import REGISTRY, ConfigContext, DefinedOptions, FileContext, Rule
+from .rule import REGISTRY, ConfigContext, FileContext, Rule
 from .settings import Settings
 from ..nix.source import SourceFile, Span
 
@@ -151,7 +151,7 @@ def judge_unit(project: Project, unit: Unit, config_rules: list[Rule], internal:
     """Every configuration rule's findings on one unit (a fragment: only the rules that can
     judge what it defines)."""
     found: list[Finding] = []
-    defined = None if unit.whole else DefinedOptions(d.option for d in unit.config.definitions)
+    defined = None if unit.whole else unit.config   # what the fragment writes, asked lazily
     for rule in config_rules:
         if defined is not None and (rule.whole_system or not rule.may_judge(defined)):
             continue

@@ -36,8 +36,9 @@ class Rule:
     reads: tuple[str, ...] | None = None   # the options (or prefixes) it judges; None: not declared
     documented_in: str | None = None       # the file its documentation is written in (default: its check's)
 
-    def may_judge(self, defined: "DefinedOptions") -> bool:
-        """Whether a fragment that defines these options can give this rule anything to say."""
+    def may_judge(self, defined) -> bool:
+        """Whether a fragment that defines these options (an EffectiveConfig, asked through
+        `overlaps`) can give this rule anything to say."""
         return self.reads is None or any(defined.overlaps(parse_option(read)) for read in self.reads)
 
     @property
@@ -62,21 +63,6 @@ class Rule:
 
 
 REGISTRY: dict[str, Rule] = {}
-
-
-class DefinedOptions:
-    """The options a fragment defines, indexed for `overlaps`."""
-
-    def __init__(self, options):
-        self.options = {option for option in options if option}
-        self.prefixes = {option[:length] for option in self.options for length in range(1, len(option) + 1)}
-
-    def overlaps(self, read: tuple[str, ...]) -> bool:
-        """Whether defining these options may decide `read` or a part of it: one path is a
-        prefix of the other (`*` in `read` matches any name)."""
-        if "*" in read:
-            return any(all(r == "*" or r == o for r, o in zip(read, option)) for option in self.options)
-        return read in self.prefixes or any(read[:length] in self.options for length in range(1, len(read)))
 
 
 def rule(code: str, name: str, *, severity: str, summary: str, scope: str = "config",

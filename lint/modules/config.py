@@ -141,9 +141,8 @@ class Resolution:
 class EffectiveConfig:
     """All definitions reachable from one root, evaluated for one system."""
 
-    def __init__(self, root: str, system: str | None, modules: list, definitions: list[Definition],
-                 presences: list[Presence], fallback_anchor: Span | None = None, interp=None,
-                 load_module=None):
+    def __init__(self, root: str, system: str | None, modules: list, fallback_anchor: Span | None = None,
+                 interp=None, load_module=None):
         self.root = root
         self.interp = interp                     # calls `apply` functions of declared options
         self._load_module = load_module          # loads a submodule's modules (see merge.Merger)
@@ -152,19 +151,70 @@ class EffectiveConfig:
         self.fallback_anchor = fallback_anchor   # where a missing option is reported when nothing is closer
         self.system = system
         self.modules = modules            # in NixOS module order (builtins.genericClosure)
-        self.definitions = definitions
-        self.presences = presences
+        # What the modules write, asked for option by option: a module's values are
+        # evaluated only where some option asks for them (see definitions.ModuleDefinitions).
         self._by_option: dict[OptionPath, list[Definition]] = {}
-        for definition in definitions:
-            self._by_option.setdefault(definition.option, []).append(definition)
         self._cache: dict[OptionPath, Resolution] = {}
         self._resolving: set[OptionPath] = set()     # options being resolved (config.* cycles)
         self._states: dict[int, str] = {}
         self._module_order: dict[str, int] | None = None
         self._module_rank: dict[str, int] | None = None   # module key -> position in collection order
-        self._explicit_sets: dict[OptionPath, Span | None] | None = None   # prefix -> the `{ … }` written there
-        self._under: dict[OptionPath, list[OptionPath]] | None = None
-        self._written_at: dict[tuple, list] | None = None   # key span -> what was written with it
+        self._under: dict[OptionPath, list[OptionPath]] = {}
+        self._by_top: dict[str, list] | None = None   # top-level name -> the modules writing under it
+
+    # -- what the modules write ---------------------------------------------------------------
+
+    @property
+    def definitions(self) -> list[Definition]:
+        """Every definition of every module, in module order (evaluates them all)."""
+        return [d for m in self.modules for d in m.defs.definitions]
+
+    @property
+    def presences(self) -> list[Presence]:
+        return [p for m in self.modules for p in m.defs.presences]
+
+    def definitions_in(self, prefixes: Iterable[OptionPath]) -> list[Definition]:
+        """The definitions at or under any of `prefixes`, in module order (evaluating only those)."""
+        found: list[Definition] = []
+        for module in self.modules:
+            written = {id(d): d for prefix in prefixes for d in module.defs.within(prefix)}
+            found.extend(sorted(written.values(), key=lambda d: d.rank))
+        return found
+
+    def evaluate_everything(self) -> None:
+        """Evaluate every value of every module (what `written_at` then sees is all)."""
+        for module in self.modules:
+            module.defs.definitions
+
+    def _at(self, path: OptionPath) -> list[Definition]:
+        """The definitions of exactly `path`, in module order."""
+        found = self._by_option.get(path)
+        if found is None:
+            found = self._by_option[path] = [d for m in self._writing(path) for d in m.defs.at(path)]
+        return found
+
+    def _writing(self, path: OptionPath) -> list:
+        """The modules whose config writes at `path[0]` (or whose config as a whole cannot
+        be known), in module order: most options are asked of a few modules only."""
+        if self._by_top is None:
+            self._by_top = {}
+            for module in self.modules:
+                for name in module.defs.top_names():
+                    self._by_top.setdefault(name, []).append(module)
+        if not path:
+            return self.modules
+        if "*" not in self._by_top:
+            return self._by_top.get(path[0], [])
+        ranked = {id(m): i for i, m in enumerate(self.modules)}
+        return sorted({id(m): m for m in self._by_top.get(path[0], []) + self._by_top["*"]}.values(),
+                      key=lambda m: ranked[id(m)])
+
+    def _options_under(self, path: OptionPath) -> list[OptionPath]:
+        """The defined options strictly below `path`, in definition order."""
+        found = self._under.get(path)
+        if found is None:
+            found = self._under[path] = list(dict.fromkeys(d.option for m in self._writing(path) for d in m.defs.under(path)))
+        return found
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -356,10 +406,15 @@ class EffectiveConfig:
                 return resolution.value
         return NOT_KNOWN
 
-    def defined_more_than_once(self) -> list[OptionPath]:
-        """The options two or more definitions write, in definition order: only they can
-        conflict, or lose items to a higher priority."""
-        return [option for option, found in self._by_option.items() if len(found) > 1]
+    def forced_options(self) -> list[OptionPath]:
+        """The options defined more than once where a definition has a priority above a
+        plain one, in definition order: only the modules whose text can write one
+        (`mkForce`, `mkOverride`, …) are evaluated to find them."""
+        from ..nix.nixlib import PLAIN_PRIORITY
+
+        forced = dict.fromkeys(d.option for m in self.modules if m.may_force
+                               for d in m.defs.definitions if d.priority < PLAIN_PRIORITY)
+        return [option for option in forced if len(self._at(option)) > 1]
 
     def value(self, option: str | Iterable[str], default: Any = None) -> Any:
         resolution = self.resolve(option)
@@ -370,9 +425,20 @@ class EffectiveConfig:
         of it.  Rules that judge definitions skip the options none reach (a declared
         option with only its default), without merging them."""
         path = parse_option(option)
-        count = len(self._by_option.get(path, ()))
-        count += sum(len(self._by_option[under]) for under in self._options_under(path))
-        return count + sum(len(self._by_option.get(path[:length], ())) for length in range(len(path)))
+        count = len(self._at(path))
+        count += sum(len(self._at(under)) for under in self._options_under(path))
+        return count + sum(len(self._at(path[:length])) for length in range(len(path)))
+
+    def overlaps(self, read: OptionPath) -> bool:
+        """Whether some module defines `read`, something under it or a prefix of it other
+        than the whole config (`*` in `read` stands for any name): whether a fragment can
+        give a rule that reads `read` anything to judge."""
+        if "*" not in read:
+            return any(m.defs.may_define(read, root=False) for m in self._writing(read))
+        star = read.index("*")
+        names = dict.fromkeys(n for m in self.modules for n in m.defs.children_of(read[:star]))
+        return any(self._at(read[:length]) for length in range(1, star + 1)) or \
+            any(self.overlaps(read[:star] + (name,) + read[star + 1:]) for name in names)
 
     def children(self, prefix: str | Iterable[str]) -> list[str]:
         """Names of the attributes defined directly under `prefix`, in first-seen order."""
@@ -383,26 +449,13 @@ class EffectiveConfig:
             seen.setdefault(option[depth], None)
         return list(seen)
 
-    def _options_under(self, path: OptionPath) -> list[OptionPath]:
-        """The defined options strictly below `path`, in definition order (an index built once:
-        rules ask for many options that are not defined, each of which would scan them all)."""
-        if self._under is None:
-            self._under = {}
-            for option in self._by_option:
-                for length in range(len(option)):
-                    self._under.setdefault(option[:length], []).append(option)
-        return self._under.get(path, [])
-
     def written_at(self, key_span: Span) -> list:
-        """The definitions, then the attribute sets, written with this attribute path (an
-        index built once: fixes look up the binding of every missing option's anchor)."""
-        if self._written_at is None:
-            self._written_at = {}
-            for written in (*self.definitions, *self.presences):
-                if written.key_span is not None:
-                    span = written.key_span
-                    self._written_at.setdefault((id(span.source), span.start, span.end), []).append(written)
-        return self._written_at.get((id(key_span.source), key_span.start, key_span.end), [])
+        """The definitions, then the attribute sets, written with this attribute path, among
+        the values evaluated so far: a fix's anchor and an editor's cursor name a binding
+        whose option was asked for (the language server evaluates everything first)."""
+        key = (id(key_span.source), key_span.start, key_span.end)
+        found = [w for m in self.modules for w in m.defs.written_at(key)]
+        return [w for w in found if isinstance(w, Definition)] + [w for w in found if not isinstance(w, Definition)]
 
     def is_defined(self, option: str | Iterable[str]) -> bool:
         return self.resolve(option).defined
@@ -413,13 +466,9 @@ class EffectiveConfig:
         first binding under its nearest defined prefix, else where the system is declared (a root file's start)."""
         path = parse_option(option)
         parent = path[:-1]
-        if self._explicit_sets is None:   # built once: rules ask for many missing options
-            self._explicit_sets = {}
-            for presence in self.presences:
-                if presence.explicit:
-                    self._explicit_sets.setdefault(presence.prefix, presence.key_span)
-        if parent in self._explicit_sets:
-            return self._explicit_sets[parent]
+        explicit = next((p for m in self._writing(parent) for p in m.defs.presences_at(parent) if p.explicit), None)
+        if explicit is not None:
+            return explicit.key_span
         candidates = []
         for sibling in siblings:
             resolution = self.resolve(sibling)
@@ -429,11 +478,9 @@ class EffectiveConfig:
         if candidates:
             return min(candidates, key=self._source_rank)
         for length in range(len(parent), 0, -1):
-            prefix = path[:length]
-            options = [prefix, *self._options_under(prefix)]
-            spans = [d.key_span for o in options for d in self._by_option.get(o, ()) if d.key_span is not None]
-            if spans:
-                return min(spans, key=self._source_rank)
+            span = self._first_written_within(path[:length])
+            if span is not None:
+                return span
         if self.fallback_anchor is not None:
             return self.fallback_anchor
         root_module = self.modules[0] if self.modules else None
@@ -441,19 +488,36 @@ class EffectiveConfig:
             return Span(root_module.parsed.source, 0, 0)
         return None
 
+    def _first_written_within(self, prefix: OptionPath) -> Span | None:
+        """The first written attribute path of a definition at or under `prefix`: file by
+        file in module order, evaluating no further than the first file that has one (a
+        prefix such as `systemd.services` holds much that no rule reads)."""
+        order = self._file_order()
+        files: dict[int, list] = {}
+        for module in self._writing(prefix):
+            files.setdefault(order[module.path], []).append(module)
+        for rank in sorted(files):
+            spans = [d.key_span for m in files[rank] for d in m.defs.within(prefix) if d.key_span is not None]
+            if spans:
+                return min(spans, key=self._source_rank)
+        return None
+
+    def _file_order(self) -> dict[str, int]:
+        if self._module_order is None:  # built once: anchor() ranks many spans per call
+            self._module_order = {m.path: i for i, m in enumerate(self.modules)}
+        return self._module_order
+
     def _source_rank(self, span: Span) -> tuple[int, int]:
-        order = self._module_order
-        if order is None:  # built once: anchor() ranks many spans per call
-            order = self._module_order = {m.path: i for i, m in enumerate(self.modules)}
+        order = self._file_order()
         return order.get(span.path, len(order)), span.start
 
     # -- merging ---------------------------------------------------------------------------
 
     def _resolve(self, path: OptionPath) -> Resolution:
-        exact = self._by_option.get(path, [])
+        exact = self._at(path)
         shadow = self._unknown_prefix_definition(path)
         if not exact:
-            deeper = [d for o in self._options_under(path) for d in self._by_option[o]]
+            deeper = [d for o in self._options_under(path) for d in self._at(o)]
             if deeper:
                 return self._resolve_set(path, deeper, shadow)
             if shadow is not None:
@@ -556,7 +620,7 @@ class EffectiveConfig:
     def _unknown_prefix_definition(self, path: OptionPath) -> Definition | None:
         """A definition of a prefix of `path` whose value cannot be known (it may define `path`)."""
         for length in range(len(path) - 1, -1, -1):
-            for definition in self._by_option.get(path[:length], ()):
+            for definition in self._at(path[:length]):
                 if self.state(definition) != "inactive" and isinstance(definition.value, (v.Unknown, v.Symbolic)):
                     return definition
         return None

@@ -9,6 +9,7 @@ resolved statically (`"${modulesPath}/…"`) is kept as external, never fatal.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from ..nix import values as v
@@ -16,6 +17,14 @@ from .definitions import ModuleDefinitions, collect
 from ..nix.interpreter import Interpreter
 from ..nix.parser import ParsedFile
 from ..nix.source import Span
+
+# Names through which a module's evaluation can reach the architecture (nixlib's `pkgs`
+# members), or reach code in another file that may.
+ARCH_WORDS = re.compile(rb"\b(?:import|stdenv|hostPlatform|buildPlatform|targetPlatform|isAarch64|isAarch|isx86_64"
+                        rb"|isx86|isi686|isLinux|isDarwin|is64bit|isRiscV64|currentSystem)\b"
+                        rb"|\.system\b(?!\s*\.)|\binherit\b[^;]*\bsystem\b")
+
+FORCE_WORDS = re.compile(rb"\b(?:mkForce|mkOverride|mkVMOverride|mkImageMediaOverride)\b")
 
 STRUCTURAL_KEYS = frozenset({"imports", "require", "_file", "key", "disabledModules", "_class", "freeformType"})
 
@@ -36,26 +45,54 @@ class Module:
     path: str
     parsed: ParsedFile | None
     imports: list[ImportEntry] = field(default_factory=list)
-    defs: ModuleDefinitions = field(default_factory=ModuleDefinitions)
-    arch_dependent: bool = False
+    defs: ModuleDefinitions | None = None
     problem: str | None = None       # why this module could not be evaluated, if it could not
     config: v.Lazy | None = None     # its config, properties still on it (what merging options reads)
     options: v.Lazy | None = None    # its `options`, in full form
     declared_key: str | None = None  # its own `key = "…";`, which the closure dedupes by
     disabled: list[str] = field(default_factory=list)   # disabledModules: files (absolute) or keys
-    dropped_updates: list = field(default_factory=list)  # `mkIf … // { … }` in it (operators.DroppedUpdate)
-    _written: tuple[set, set] | None = field(default=None, repr=False, compare=False)
+    _interp: Interpreter | None = field(default=None, repr=False, compare=False)
+    _arch_words: bool | None = field(default=None, repr=False, compare=False)
+    _dropped: list | None = field(default=None, repr=False, compare=False)
+    _force_words: bool | None = field(default=None, repr=False, compare=False)
 
     def may_define(self, path: tuple[str, ...]) -> bool:
         """Whether this module can give the option at `path` a definition: it defines it,
         something under it, or a prefix of it (a value that cannot be known stops there).
-        What `merge.option_definitions` would find is never in a module this says no to;
-        checking this first spares walking every module's config for every option."""
-        if self._written is None:
-            options = {d.option for d in self.defs.definitions}
-            self._written = (options, {option[:length] for option in options for length in range(len(option) + 1)})
-        options, prefixes = self._written
-        return path in prefixes or any(path[:length] in options for length in range(len(path)))
+        What `merge.option_definitions` would find is never in a module this says no to."""
+        return self.defs.may_define(path)
+
+    @property
+    def arch_dependent(self) -> bool:
+        """Whether evaluating it may ask which architecture it is on.  Read from its file's
+        text, since its values are evaluated only as they are asked for: the architecture
+        is reached only through names such as `stdenv`, `hostPlatform`, `isAarch64` or
+        `pkgs.system`, or through code in another file (`import`).  A file that writes none
+        of them gives the same values on every architecture."""
+        if self._arch_words is None:
+            data = self.parsed.source.data if self.parsed is not None else b""
+            self._arch_words = self.problem is None and ARCH_WORDS.search(data) is not None
+        return self._arch_words
+
+    @property
+    def may_force(self) -> bool:
+        """Whether its text can give a definition a priority above a plain one (`mkForce`,
+        `mkVMOverride`, `mkImageMediaOverride`, `mkOverride N`)."""
+        if self._force_words is None:
+            self._force_words = self.parsed is not None and FORCE_WORDS.search(self.parsed.source.data) is not None
+        return self._force_words
+
+    @property
+    def dropped_updates(self) -> list:
+        """The `mkIf … // { … }` evaluated in its file (operators.DroppedUpdate): where its
+        text has a `//`, the whole module is evaluated to find them."""
+        if self._dropped is None:
+            self._dropped = []
+            if self.parsed is not None and b"//" in self.parsed.source.data and self._interp is not None:
+                for definition in self.defs.definitions:
+                    v.to_python(definition.value)
+                self._dropped = [u for u in self._interp.dropped_updates if u.span.path == self.path]
+        return self._dropped
 
     @property
     def identity(self) -> str:
@@ -74,9 +111,7 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
                 value: v.Value | None = None, arguments: v.Value | None = None) -> Module:
     """Evaluate one module under `interp` (one system) and collect its definitions.
     A module function is called with `arguments` (default: `{ config, lib, pkgs, … }`)."""
-    module = Module(key=key, path=path, parsed=parsed)
-    interp.arch_used = False
-    updates_before = len(interp.dropped_updates)
+    module = Module(key=key, path=path, parsed=parsed, defs=collect(v.AttrsV({}, None), key), _interp=interp)
     if value is None:
         if parsed is None or parsed.tree is None:
             module.problem = "the file could not be read"
@@ -92,7 +127,6 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
     if not isinstance(value, v.AttrsV):
         module.problem = f"the module is not an attribute set that can be known ({_describe(value)})"
         module.defs = collect(v.Unknown(value.span, module.problem), key)
-        module.arch_dependent = interp.arch_used
         return module
     attrs = value.attrs
     full_form = "config" in attrs or "options" in attrs
@@ -112,10 +146,6 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
         config = v.AttrsV({n: a for n, a in attrs.items() if n not in STRUCTURAL_KEYS}, value.span)
     module.config = config
     module.defs = collect(config, key)
-    for definition in module.defs.definitions:
-        v.to_python(definition.value)  # force lazy list items now, so arch_used sees `if isAarch64` in them
-    module.arch_dependent = interp.arch_used
-    module.dropped_updates = [u for u in interp.dropped_updates[updates_before:] if u.span.path == path]
     return module
 
 

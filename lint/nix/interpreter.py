@@ -10,6 +10,7 @@ interpreter judges, and `arch_used` records that the answer mattered.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from . import values as v
@@ -98,7 +99,7 @@ class Interpreter:
         """A thunk for `node`, except for literals that are cheaper to evaluate now."""
         if node.type in _EAGER:
             return self.eval(node, env, source)
-        return v.Thunk(lambda: self.eval(node, env, source))
+        return v.Thunk(lambda: self.eval(node, env, source), node.type)
 
     @staticmethod
     def span(source: SourceFile, node: Any) -> Span:
@@ -256,17 +257,24 @@ class Interpreter:
         expression = binding.child_by_field_name("expression")
         if attrpath is None or expression is None:
             return
-        names: list[tuple[str | None, Any]] = []
-        for part in attrpath.named_children:
-            if part.type == "comment":
-                continue
-            names.append((self.attr_name(part, scope, source), part))
+        start = attrpath.start_byte
+        names: list[tuple[str | None, int]]
+        text = source.text(start, attrpath.end_byte)
+        if _PLAIN_ATTRPATH.fullmatch(text):   # `a.b.c`, the common case: names without visiting the parts
+            names, end = [], start
+            for name in text.split("."):
+                end += len(name)
+                names.append((name, end))
+                end += 1
+        else:
+            names = [(self.attr_name(part, scope, source), part.end_byte)
+                     for part in attrpath.named_children if part.type != "comment"]
         binding_span = self.span(source, binding)
         current = target
-        for index, (name, part) in enumerate(names):
+        for index, (name, end) in enumerate(names):
             if name is None:
                 return  # a dynamic attribute name (${x}) that cannot be known: not modelled
-            key_span = Span(source, attrpath.start_byte, part.end_byte)
+            key_span = Span(source, start, end)
             last = index == len(names) - 1
             existing = current.attrs.get(name)
             if last:
@@ -507,6 +515,9 @@ class Interpreter:
             result = binary(self, operator_text, result, right, env, source, Span(source, node.start_byte, end))
         return result
 
+
+# An attribute path of plain names only (ASCII: its characters are its bytes).
+_PLAIN_ATTRPATH = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*")
 
 _EAGER = frozenset({
     "integer_expression", "float_expression", "string_expression", "path_expression",

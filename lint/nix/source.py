@@ -58,13 +58,20 @@ class SourceFile:
         return self.data[start:end].decode("utf-8", errors="replace")
 
 
-@dataclass(frozen=True)
 class Span:
-    """A byte range [start, end) in one source file."""
+    """A byte range [start, end) in one source file.  Not changed once made (a plain
+    class with slots: the evaluator makes one per binding, and a frozen dataclass's
+    constructor costs three times as much)."""
 
-    source: SourceFile
-    start: int
-    end: int
+    __slots__ = ("source", "start", "end")
+
+    def __init__(self, source: SourceFile, start: int, end: int):
+        self.source = source
+        self.start = start
+        self.end = end
+
+    def __repr__(self) -> str:
+        return f"Span({self.path!r}, {self.start}, {self.end})"
 
     @property
     def path(self) -> str:

@@ -22,12 +22,13 @@ class Value:
 class Thunk:
     """A delayed evaluation: `node` in `env`, forced at most once."""
 
-    __slots__ = ("compute", "value", "forcing")
+    __slots__ = ("compute", "value", "forcing", "kind")
 
-    def __init__(self, compute: Callable[[], Value]):
+    def __init__(self, compute: Callable[[], Value], kind: str | None = None):
         self.compute = compute
         self.value: Value | None = None
         self.forcing = False
+        self.kind = kind     # the syntax it evaluates (`list_expression`), where known
 
     def force(self) -> Value:
         if self.value is None:

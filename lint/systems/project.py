@@ -206,12 +206,11 @@ class Project:
             self._module_arguments(arch, special_args)))
 
     def _load(self, identity: tuple, arch: str, load) -> Module:
-        """A module, loaded once per architecture -- or once for all, where its evaluation
-        never asked which architecture it is on (its value is then the same on every one)."""
-        module = self._modules.get((identity, arch)) or self._modules.get((identity, None))
+        """A module, loaded once per architecture (its values are evaluated as they are
+        asked for, by the interpreter of that architecture)."""
+        module = self._modules.get((identity, arch))
         if module is None:
-            module = load()
-            self._modules[(identity, arch if module.arch_dependent else None)] = module
+            module = self._modules[(identity, arch)] = load()
         return module
 
     def _parsed_or_none(self, path: str) -> ParsedFile | None:
@@ -423,11 +422,12 @@ class Project:
         if arch is not None and system.arch is None:
             system.arch = arch   # read from nixpkgs.hostPlatform: the system's architecture from now on
         if arch is not None and arch != first:
-            modules = self.closure(system, arch) if any(m.arch_dependent for m in modules) else modules
+            modules = self.closure(system, arch)
             config = self._config(system, arch, False, modules)
         if arch is not None:
             return [Unit(list(systems), arch, False, whole, modules, config)]
-        if not any(m.arch_dependent for m in modules):
+        special = system.special_args
+        if not any(m.arch_dependent for m in modules) and not (isinstance(special, v.AttrsV) and special.attrs):
             return [Unit(list(systems), first, False, whole, modules, config)]
         units = []
         for each in self.architectures:
@@ -436,10 +436,7 @@ class Project:
         return units
 
     def _config(self, system: System, arch: str, arch_specific: bool, modules: list[Module]) -> EffectiveConfig:
-        definitions = [d for m in modules for d in m.defs.definitions]
-        presences = [p for m in modules for p in m.defs.presences]
-        return EffectiveConfig(system.name, arch if arch_specific else None, modules, definitions, presences,
-                               fallback_anchor=system.declared_at, interp=self.interpreter(arch),
+        return EffectiveConfig(system.name, arch if arch_specific else None, modules, fallback_anchor=system.declared_at, interp=self.interpreter(arch),
                                load_module=self._submodule_loader(arch, system.special_args))
 
     def _submodule_loader(self, arch: str, special_args: v.Value | None):

@@ -1,6 +1,8 @@
 """NX001 duplicate-attribute."""
 from __future__ import annotations
 
+import re
+
 import tree_sitter
 
 from stereos_lint.checking.rule import FileContext, rule
@@ -59,8 +61,9 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
     The bindings (and those of literal sets nested in them, whose byte ranges are
     appended to `nested`) are flattened into full attribute paths in source order,
     without recursion; a path may be extended while it is a set (a dotted prefix or
-    a literal `{ … }`), never once it is a value."""
-    seen: dict[tuple, tuple[str, Span]] = {}
+    a literal `{ … }`), never once it is a value.  Places are kept as byte ranges and
+    made spans only for a report: most sets have no duplicate."""
+    seen: dict[tuple, tuple[str, int, int]] = {}
     # A frame: the bindings of one set, the path of that set, and the first prefix of that
     # path (itself included) that is a leaf, as (length, entry) -- fixed once the set's own
     # binding was checked, so a binding inside checks only the names it adds.
@@ -71,30 +74,31 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
         if binding is None:
             stack.pop()
             continue
-        if binding.type in ("inherit", "inherit_from"):
+        kind = binding.type
+        if kind == "inherit" or kind == "inherit_from":
             attrs = binding.child_by_field_name("attrs")
             for attr in attrs.named_children if attrs is not None else ():
                 if attr.type == "identifier":
-                    name = source.text(attr.start_byte, attr.end_byte)
-                    span = Span(source, attr.start_byte, attr.end_byte)
-                    report, _ = _check(seen, prefix + (name,), span, "leaf", len(prefix), block)
+                    start, end = attr.start_byte, attr.end_byte
+                    report, _ = _check(seen, prefix + (source.text(start, end),), start, end, "leaf", len(prefix),
+                                       block)
                     if report is not None:
-                        yield report
+                        yield _report(source, report)
             continue
-        if binding.type != "binding":
+        if kind != "binding":
             continue
         attrpath = binding.child_by_field_name("attrpath")
-        value = binding.child_by_field_name("expression")
         names = _static_names(attrpath, source) if attrpath is not None else None
         if not names:
             continue  # a dynamic name cannot be compared statically
-        span = Span(source, attrpath.start_byte, attrpath.end_byte)
+        value = binding.child_by_field_name("expression")
         path = prefix + names
         # `a = { … }; a.b = …;` and `a = rec { … }; a.b = …;` merge, as Nix has it.
-        is_set = value is not None and value.type in ("attrset_expression", "rec_attrset_expression")
-        report, inner_block = _check(seen, path, span, "set" if is_set else "leaf", len(prefix), block)
+        is_set = value is not None and value.type in _LITERAL_SETS
+        report, inner_block = _check(seen, path, attrpath.start_byte, attrpath.end_byte, "set" if is_set else "leaf",
+                                     len(prefix), block)
         if report is not None:
-            yield report
+            yield _report(source, report)
         if is_set:
             nested.append((value.start_byte, value.end_byte))
             inner = next((c for c in value.named_children if c.type == "binding_set"), None)
@@ -102,29 +106,44 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
                 stack.append((iter(inner.named_children), path, inner_block))
 
 
-def _check(seen: dict, path: tuple, span: Span, kind: str, known_length: int, block):
-    """Record `path` and return (the report for it or None, the first leaf among its prefixes
-    and itself).  Every prefix of `path` up to `known_length` was recorded by the enclosing
-    set's binding, whose first leaf among them is `block`."""
+_LITERAL_SETS = frozenset({"attrset_expression", "rec_attrset_expression"})
+
+
+def _report(source, report) -> tuple[Span, str, Span]:
+    start, end, name, first_start, first_end = report
+    return Span(source, start, end), name, Span(source, first_start, first_end)
+
+
+def _check(seen: dict, path: tuple, start: int, end: int, kind: str, known_length: int, block):
+    """Record `path` (written at bytes start..end) and return (the report for it or None,
+    the first leaf among its prefixes and itself).  Every prefix of `path` up to
+    `known_length` was recorded by the enclosing set's binding, whose first leaf among
+    them is `block`."""
     if block is not None:
         length, entry = block
-        return (span, ".".join(path[:length]), entry[1]), block
+        return (start, end, ".".join(path[:length]), entry[1], entry[2]), block
     for length in range(known_length + 1, len(path)):
         prefix = path[:length]
         known = seen.get(prefix)
         if known is None:
-            seen[prefix] = ("set", span)
+            seen[prefix] = ("set", start, end)
         elif known[0] == "leaf":
-            return (span, ".".join(prefix), known[1]), (length, known)
+            return (start, end, ".".join(prefix), known[1], known[2]), (length, known)
     known = seen.get(path)
     if known is None:
-        seen[path] = (kind, span)
+        seen[path] = (kind, start, end)
         return None, None
-    report = (span, ".".join(path), known[1]) if kind == "leaf" or known[0] == "leaf" else None
+    report = (start, end, ".".join(path), known[1], known[2]) if kind == "leaf" or known[0] == "leaf" else None
     return report, ((len(path), known) if known[0] == "leaf" else None)
 
 
+_PLAIN_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*")
+
+
 def _static_names(attrpath, source) -> tuple[str, ...] | None:
+    text = source.text(attrpath.start_byte, attrpath.end_byte)
+    if _PLAIN_PATH.fullmatch(text):
+        return tuple(text.split("."))    # names only, the common case: no need to visit the parts
     names = []
     for part in attrpath.named_children:
         if part.type == "identifier":

@@ -24,7 +24,7 @@ def check(ctx: ConfigContext):
         boot.kernelParams = lib.mkAfter [ "console=hvc0" ];
     """
     config = ctx.config
-    for option in config.defined_more_than_once():
+    for option in config.forced_options():
         resolution = config.resolve(option)
         if resolution.items is None or resolution.priority is None or resolution.priority >= PLAIN_PRIORITY:
             continue

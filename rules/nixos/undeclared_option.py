@@ -34,7 +34,7 @@ def check(ctx: ConfigContext):
     declared = ctx.config.declarations
     reported = set()
     longest_first = sorted(namespaces, key=len, reverse=True)
-    for definition in ctx.config.definitions:
+    for definition in ctx.config.definitions_in(namespaces):
         option = definition.option
         namespace = next((n for n in longest_first if option[:len(n)] == n), None)
         if namespace is None or option == namespace or ctx.config.declared_option(option) is not None:

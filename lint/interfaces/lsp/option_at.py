@@ -40,6 +40,8 @@ def option_at(parsed: ParsedFile, offset: int, configs: list[EffectiveConfig]) -
     if owner is None or owner.type != "binding":
         return None
     segments = attrpath.named_children
+    for config in configs:
+        config.evaluate_everything()   # the cursor may be on a value no rule asked for
     option: OptionPath | None = None
     definitions: list[Definition] = []
     for last in range(index, len(segments)):
