@@ -408,12 +408,8 @@ class EffectiveConfig:
 
     def forced_options(self) -> list[OptionPath]:
         """The options defined more than once where a definition has a priority above a
-        plain one, in definition order: only the modules whose text can write one
-        (`mkForce`, `mkOverride`, …) are evaluated to find them."""
-        from ..nix.nixlib import PLAIN_PRIORITY
-
-        forced = dict.fromkeys(d.option for m in self.modules if m.may_force
-                               for d in m.defs.definitions if d.priority < PLAIN_PRIORITY)
+        plain one, in module order (see Module.forced_definitions)."""
+        forced = dict.fromkeys(d.option for m in self.modules for d in m.forced_definitions())
         return [option for option in forced if len(self._at(option)) > 1]
 
     def value(self, option: str | Iterable[str], default: Any = None) -> Any:

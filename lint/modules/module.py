@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..nix import values as v
 from .definitions import ModuleDefinitions, collect
+from .forced import FORCE_WORDS, forced_paths
 from ..nix.interpreter import Interpreter
 from ..nix.parser import ParsedFile
 from ..nix.source import Span
@@ -23,8 +24,6 @@ from ..nix.source import Span
 ARCH_WORDS = re.compile(rb"\b(?:import|stdenv|hostPlatform|buildPlatform|targetPlatform|isAarch64|isAarch|isx86_64"
                         rb"|isx86|isi686|isLinux|isDarwin|is64bit|isRiscV64|currentSystem)\b"
                         rb"|\.system\b(?!\s*\.)|\binherit\b[^;]*\bsystem\b")
-
-FORCE_WORDS = re.compile(rb"\b(?:mkForce|mkOverride|mkVMOverride|mkImageMediaOverride)\b")
 
 STRUCTURAL_KEYS = frozenset({"imports", "require", "_file", "key", "disabledModules", "_class", "freeformType"})
 
@@ -54,7 +53,7 @@ class Module:
     _interp: Interpreter | None = field(default=None, repr=False, compare=False)
     _arch_words: bool | None = field(default=None, repr=False, compare=False)
     _dropped: list | None = field(default=None, repr=False, compare=False)
-    _force_words: bool | None = field(default=None, repr=False, compare=False)
+    _forced: list | None = field(default=None, repr=False, compare=False)
 
     def may_define(self, path: tuple[str, ...]) -> bool:
         """Whether this module can give the option at `path` a definition: it defines it,
@@ -74,13 +73,22 @@ class Module:
             self._arch_words = self.problem is None and ARCH_WORDS.search(data) is not None
         return self._arch_words
 
-    @property
-    def may_force(self) -> bool:
-        """Whether its text can give a definition a priority above a plain one (`mkForce`,
-        `mkVMOverride`, `mkImageMediaOverride`, `mkOverride N`)."""
-        if self._force_words is None:
-            self._force_words = self.parsed is not None and FORCE_WORDS.search(self.parsed.source.data) is not None
-        return self._force_words
+    def forced_definitions(self) -> list:
+        """Its definitions with a priority above a plain one (`mkForce`, `mkOverride 50`, …),
+        evaluating only where its text calls one of those (see forced.py)."""
+        from ..nix.nixlib import PLAIN_PRIORITY
+
+        if self._forced is None:
+            if self.parsed is None:
+                paths = None
+            elif "#" in self.key:   # an inline module: small, and not the file's own module
+                paths = None if FORCE_WORDS.search(self.parsed.source.data) else []
+            else:
+                paths = forced_paths(self.parsed)
+            found = self.defs.definitions if paths is None else \
+                {id(d): d for path in paths for d in self.defs.within(path)}.values()
+            self._forced = sorted((d for d in found if d.priority < PLAIN_PRIORITY), key=lambda d: d.rank)
+        return self._forced
 
     @property
     def dropped_updates(self) -> list:
