@@ -65,6 +65,12 @@ _BARE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*")
 
 
 def format_option(path: OptionPath) -> str:
+    return _format_option(tuple(path))
+
+
+@functools.lru_cache(maxsize=65536)
+def _format_option(path: OptionPath) -> str:
+    """Rules name the same options in many findings: formatted once each."""
     return ".".join(p if _BARE_NAME.fullmatch(p) else f'"{p}"' for p in path)
 
 
@@ -161,6 +167,8 @@ class EffectiveConfig:
         self._module_rank: dict[str, int] | None = None   # module key -> position in collection order
         self._under: dict[OptionPath, list[OptionPath]] = {}
         self._by_top: dict[str, list] | None = None   # top-level name -> the modules writing under it
+        self._anywhere: list = []                      # modules whose whole config cannot be known
+        self._shadows: dict[OptionPath, Definition | None] = {}   # prefix -> an unknown value at or above it
 
     # -- what the modules write ---------------------------------------------------------------
 
@@ -196,18 +204,22 @@ class EffectiveConfig:
     def _writing(self, path: OptionPath) -> list:
         """The modules whose config writes at `path[0]` (or whose config as a whole cannot
         be known), in module order: most options are asked of a few modules only."""
+        if not path:
+            return self.modules
         if self._by_top is None:
             self._by_top = {}
             for module in self.modules:
                 for name in module.defs.top_names():
                     self._by_top.setdefault(name, []).append(module)
-        if not path:
-            return self.modules
-        if "*" not in self._by_top:
-            return self._by_top.get(path[0], [])
-        ranked = {id(m): i for i, m in enumerate(self.modules)}
-        return sorted({id(m): m for m in self._by_top.get(path[0], []) + self._by_top["*"]}.values(),
-                      key=lambda m: ranked[id(m)])
+            self._anywhere = self._by_top.pop("*", [])
+        found = self._by_top.get(path[0])
+        if found is None:
+            found = self._by_top[path[0]] = list(self._anywhere)
+        elif self._anywhere and not getattr(found, "merged", False):
+            ranked = {id(m): i for i, m in enumerate(self.modules)}
+            found = self._by_top[path[0]] = _Merged(sorted({id(m): m for m in found + self._anywhere}.values(),
+                                                           key=lambda m: ranked[id(m)]))
+        return found
 
     def _options_under(self, path: OptionPath) -> list[OptionPath]:
         """The defined options strictly below `path`, in definition order."""
@@ -614,12 +626,23 @@ class EffectiveConfig:
         return resolution
 
     def _unknown_prefix_definition(self, path: OptionPath) -> Definition | None:
-        """A definition of a prefix of `path` whose value cannot be known (it may define `path`)."""
-        for length in range(len(path) - 1, -1, -1):
-            for definition in self._at(path[:length]):
-                if self.state(definition) != "inactive" and isinstance(definition.value, (v.Unknown, v.Symbolic)):
-                    return definition
-        return None
+        """A definition of a prefix of `path` whose value cannot be known (it may define
+        `path`), the longest such prefix first.  Kept per prefix: the options rules ask
+        share most of theirs (`boot.loader.grub.…`)."""
+        if not path:
+            return None
+        parent = path[:-1]
+        if parent not in self._shadows:
+            found = next((d for d in self._at(parent) if self.state(d) != "inactive"
+                          and isinstance(d.value, (v.Unknown, v.Symbolic))), None)
+            self._shadows[parent] = found or self._unknown_prefix_definition(parent)
+        return self._shadows[parent]
+
+
+class _Merged(list):
+    """Modules writing under a name, with those whose config cannot be known merged in."""
+
+    merged = True
 
 
 def _same(a: Any, b: Any) -> bool:
