@@ -209,23 +209,24 @@ class EffectiveConfig:
         if self._by_top is None:
             self._by_top = {}
             for module in self.modules:
-                for name in module.defs.top_names():
+                names = module.defs.top_names()
+                if "*" in names:
+                    self._anywhere.append(module)
+                for name in names:
                     self._by_top.setdefault(name, []).append(module)
-            self._anywhere = self._by_top.pop("*", [])
-        found = self._by_top.get(path[0])
-        if found is None:
-            found = self._by_top[path[0]] = list(self._anywhere)
-        elif self._anywhere and not getattr(found, "merged", False):
-            ranked = {id(m): i for i, m in enumerate(self.modules)}
-            found = self._by_top[path[0]] = _Merged(sorted({id(m): m for m in found + self._anywhere}.values(),
-                                                           key=lambda m: ranked[id(m)]))
-        return found
+            if self._anywhere:   # each name's list, in module order, with those merged in
+                rank = {id(m): i for i, m in enumerate(self.modules)}
+                for name, modules in self._by_top.items():
+                    merged = {id(m): m for m in modules + self._anywhere}.values()
+                    self._by_top[name] = sorted(merged, key=lambda m: rank[id(m)])
+        return self._by_top.get(path[0], self._anywhere)
 
     def _options_under(self, path: OptionPath) -> list[OptionPath]:
         """The defined options strictly below `path`, in definition order."""
         found = self._under.get(path)
         if found is None:
-            found = self._under[path] = list(dict.fromkeys(d.option for m in self._writing(path) for d in m.defs.under(path)))
+            options = (d.option for m in self._writing(path) for d in m.defs.under(path))
+            found = self._under[path] = list(dict.fromkeys(options))
         return found
 
     # -- queries ---------------------------------------------------------------------------
@@ -637,12 +638,6 @@ class EffectiveConfig:
                           and isinstance(d.value, (v.Unknown, v.Symbolic))), None)
             self._shadows[parent] = found or self._unknown_prefix_definition(parent)
         return self._shadows[parent]
-
-
-class _Merged(list):
-    """Modules writing under a name, with those whose config cannot be known merged in."""
-
-    merged = True
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -3,7 +3,8 @@
 This is `pushDownProperties` + `dischargeProperties` from nixpkgs'
 lib/modules.nix: `mkMerge` splits, `mkIf` and `mkOverride` are pushed down
 through attribute sets to every leaf, and each leaf becomes a `Definition`
-with its priority, list order, conditions and source spans.
+with its priority, list order, conditions and source spans -- path by path,
+as options are asked for (`ModuleDefinitions`), the way Nix itself is lazy.
 """
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ class ModuleDefinitions:
         self.module = module
         self._root = _Node(())
         self._root.pending.append(_Pending(config, (), key_span, None, None, None, (), True, 0))
-        self._everything = False
+        self._everything: tuple[list, list] | None = None   # every definition and set, once all are opened
         self._written: dict[tuple, list] = {}     # key span -> what was written with it (opened so far)
 
     # -- queries ---------------------------------------------------------------------------
@@ -119,26 +120,35 @@ class ModuleDefinitions:
                 return False
         return any(True for _ in self._subtree(node))
 
+    def top_names(self) -> list[str]:
+        """The names its config writes at the top (`boot`, `services`, …)."""
+        if self._root.pending:
+            self._open(self._root)
+        return list(self._root.children) + (["*"] if self._root.definitions else [])
+
     def children_of(self, path: tuple[str, ...]) -> list[str]:
         node = self._node(path)
         return list(node.children) if node is not None else []
 
     @property
     def definitions(self) -> list[Definition]:
-        """Every definition, in walk order (forces the whole module)."""
-        return sorted(self._subtree(self._root), key=_rank)
+        """Every definition, in walk order (evaluates the whole module)."""
+        if self._everything is None:
+            definitions = sorted(self._subtree(self._root), key=_rank)
+            presences: list[Presence] = []
+            stack = [self._root]
+            while stack:
+                node = stack.pop()
+                presences.extend(node.presences)
+                stack.extend(node.children.values())
+            self._everything = (definitions, sorted(presences, key=_rank))
+        return self._everything[0]
 
     @property
     def presences(self) -> list[Presence]:
-        self._open_everything()
-        found: list[Presence] = []
-        stack = [self._root]
-        while stack:
-            node = stack.pop()
-            found.extend(node.presences)
-            stack.extend(node.children.values())
-        found.sort(key=_rank)
-        return found
+        """Every attribute set written, in walk order (evaluates the whole module)."""
+        self.definitions
+        return self._everything[1]
 
     def written_at(self, key: tuple) -> list:
         """What was written with the attribute path whose span is `key`, among what was opened."""
@@ -158,12 +168,6 @@ class ModuleDefinitions:
             self._open(node)
         return node
 
-    def top_names(self) -> list[str]:
-        """The names its config writes at the top (`boot`, `services`, …)."""
-        if self._root.pending:
-            self._open(self._root)
-        return list(self._root.children) + (["*"] if self._root.definitions else [])
-
     def _subtree(self, node: "_Node"):
         """The definitions of `node` and every node below it (opened as they are reached)."""
         stack = [node]
@@ -172,12 +176,6 @@ class ModuleDefinitions:
             self._open(node)
             yield from node.definitions
             stack.extend(node.children.values())
-
-    def _open_everything(self) -> None:
-        if not self._everything:
-            for _ in self._subtree(self._root):
-                pass
-            self._everything = True
 
     def _open(self, node: "_Node") -> None:
         if node.pending:

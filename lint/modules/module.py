@@ -44,7 +44,7 @@ class Module:
     path: str
     parsed: ParsedFile | None
     imports: list[ImportEntry] = field(default_factory=list)
-    defs: ModuleDefinitions | None = None
+    defs: ModuleDefinitions = field(default_factory=lambda: collect(v.AttrsV({}, None), ""))   # what its config writes
     problem: str | None = None       # why this module could not be evaluated, if it could not
     config: v.Lazy | None = None     # its config, properties still on it (what merging options reads)
     options: v.Lazy | None = None    # its `options`, in full form
@@ -117,9 +117,10 @@ def resolve_import_path(path: str) -> tuple[str, bool]:
 
 def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpreter,
                 value: v.Value | None = None, arguments: v.Value | None = None) -> Module:
-    """Evaluate one module under `interp` (one system) and collect its definitions.
-    A module function is called with `arguments` (default: `{ config, lib, pkgs, … }`)."""
-    module = Module(key=key, path=path, parsed=parsed, defs=collect(v.AttrsV({}, None), key), _interp=interp)
+    """Evaluate one module under `interp` (one system) as far as its imports; its
+    definitions are evaluated as options ask for them (`defs`).  A module function is
+    called with `arguments` (default: `{ config, lib, pkgs, … }`)."""
+    module = Module(key=key, path=path, parsed=parsed, _interp=interp)
     if value is None:
         if parsed is None or parsed.tree is None:
             module.problem = "the file could not be read"

@@ -93,7 +93,9 @@ class Project:
         self._canonical: dict[str, str] = {}
         self._given: dict[str, str] = {}
         for path in files:
-            self._given.setdefault(os.path.realpath(path), os.path.normpath(path))
+            real = os.path.realpath(path)
+            self._given.setdefault(real, os.path.normpath(path))
+            self._canonical.setdefault(path, self._given[real])   # as canonical() would find it
         self.files = list(dict.fromkeys(self.canonical(f) for f in files))
         self.architectures = tuple(architectures) or DEFAULT_SYSTEMS
         # Roots named by the user (None: none named; [] in a part of a parallel run without them).
@@ -436,7 +438,8 @@ class Project:
         return units
 
     def _config(self, system: System, arch: str, arch_specific: bool, modules: list[Module]) -> EffectiveConfig:
-        return EffectiveConfig(system.name, arch if arch_specific else None, modules, fallback_anchor=system.declared_at, interp=self.interpreter(arch),
+        return EffectiveConfig(system.name, arch if arch_specific else None, modules,
+                               fallback_anchor=system.declared_at, interp=self.interpreter(arch),
                                load_module=self._submodule_loader(arch, system.special_args))
 
     def _submodule_loader(self, arch: str, special_args: v.Value | None):
