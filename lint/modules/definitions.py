@@ -81,6 +81,7 @@ class ModuleDefinitions:
         self._root.pending.append(_Pending(config, (), key_span, None, None, None, (), True, 0))
         self._everything: tuple[list, list] | None = None   # every definition and set, once all are opened
         self._written: dict[tuple, list] = {}     # key span -> what was written with it (opened so far)
+        self._nodes: dict[tuple, _Node | None] = {}   # path -> its opened node (see _node)
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -157,15 +158,23 @@ class ModuleDefinitions:
     # -- opening nodes ---------------------------------------------------------------------
 
     def _node(self, path: tuple[str, ...]) -> "_Node | None":
+        """The opened node of `path`, or None where nothing is written there.  Kept per path:
+        once a node's parent is open, no other value can arrive at it."""
+        try:
+            return self._nodes[path]
+        except KeyError:
+            pass
         node = self._root
         for name in path:
             if node.pending:
                 self._open(node)
             node = node.children.get(name)
             if node is None:
-                return None
-        if node.pending:
-            self._open(node)
+                break
+        else:
+            if node.pending:
+                self._open(node)
+        self._nodes[path] = node
         return node
 
     def _subtree(self, node: "_Node"):
