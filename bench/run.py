@@ -208,6 +208,22 @@ def wall_median(command: list[str], runs: int, env: dict | None = None) -> float
     return statistics.median(times)
 
 
+def from_bytecode_ms(command: list[str], runs: int) -> float:
+    """The command's median with the package's modules compiled, as an install leaves them
+    (pip compiles them): an editable install on a machine that sets PYTHONDONTWRITEBYTECODE
+    compiles every module on every run.  The bytecode written for it is removed after."""
+    folders = [os.path.join(REPO, "lint"), os.path.join(REPO, "rules")]
+    before = {d for folder in folders for d, _, _ in os.walk(folder) if os.path.basename(d) == "__pycache__"}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], capture_output=True, check=True)
+    try:
+        return wall_median(command, runs) * 1000
+    finally:
+        for folder in folders:
+            for directory, _, _ in list(os.walk(folder)):
+                if os.path.basename(directory) == "__pycache__" and directory not in before:
+                    shutil.rmtree(directory, ignore_errors=True)
+
+
 def cli_command() -> list[str]:
     script = os.path.join(os.path.dirname(sys.executable), "stereos-lint")
     return [script] if os.path.exists(script) else [sys.executable, "-m", "stereos_lint"]
@@ -347,12 +363,7 @@ def main(argv: list[str] | None = None) -> None:
         tree = stereos_tree(os.path.join(work, "stereos"))
         lint_ms = wall_median([*cli_command(), tree], args.cli_runs) * 1000
         pass_ms = wall_median([sys.executable, "-c", "pass"], args.cli_runs) * 1000
-        # From bytecode, as an install leaves it (pip compiles it): an editable install on a
-        # machine that sets PYTHONDONTWRITEBYTECODE compiles every module on every run.
-        compiled = {**os.environ, "PYTHONPYCACHEPREFIX": os.path.join(work, "pycache")}
-        subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(REPO, "lint"),
-                        os.path.join(REPO, "rules")], env=compiled, capture_output=True, check=True)
-        bytecode_ms = wall_median([*cli_command(), tree], args.cli_runs, compiled) * 1000
+        bytecode_ms = from_bytecode_ms([*cli_command(), tree], args.cli_runs)
         results["cli"] = {"files": len(nix_files(tree)), "runs": args.cli_runs, "stereos_lint_ms": lint_ms,
                           "python_pass_ms": pass_ms, "overhead_ms": lint_ms - pass_ms,
                           "compiles_each_run": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
