@@ -87,8 +87,9 @@ def _files(paths: tuple[str, ...], settings: Settings | None = None) -> list[str
               help="Report only findings that are not recorded in this baseline.")
 @click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False),
               help="Record the current findings as the baseline and exit 0.")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Lint large trees in N processes (0: one per core); the findings are the same.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Lint trees of 100 files or more in N processes (0: one per core; 1: in this "
+                   "process only); the findings are the same.")
 def check(paths, output_format, select, extend_select, ignore, config_file, show_settings, systems, architectures,
           roots, context, exit_zero, fix, show_diff, baseline_file, write_baseline_file, jobs) -> None:
     """Lint PATHS (files or directories; default: the current directory)."""
