@@ -215,3 +215,28 @@ def test_an_internal_error_in_one_rule_is_one_finding_and_the_run_goes_on(tmp_pa
     failure = next(f for f in found if f.code == "NX999")
     assert failure.message == "internal error in stereos-lint while ST107 on " \
                               f"{tmp_path / 'boot.nix'}: KeyError: 'boom'"
+
+
+def test_an_internal_error_while_a_value_is_evaluated_lazily_is_one_finding(tmp_path, monkeypatch):
+    """Values are evaluated when a rule asks for them, after the systems are built: a bug
+    met then (here, in deciding whether a fragment is worth judging) is an NX999 too."""
+    from stereos_lint.nix.interpreter import Interpreter
+
+    original = Interpreter.eval_apply_expression
+
+    def explode(self, node, env, source):
+        if source.path.endswith("bad.nix"):
+            raise IndexError("boom")
+        return original(self, node, env, source)
+
+    monkeypatch.setattr(Interpreter, "eval_apply_expression", explode)
+    write_tree(tmp_path, {
+        "flake.nix": flake({"vm": "aarch64-linux"}),
+        "boot.nix": CLEAN_BOOT,
+        "spare/bad.nix": "{ lib, ... }: { boot.kernelParams = lib.mkIf true [ \"quiet\" ]; }\n",
+        "spare/wrong.nix": "{ ... }: { networking.firewall.enable = true; }\n",
+    })
+    found = run(Project([str(p) for p in sorted(tmp_path.rglob("*.nix"))]), load_rules().values())
+    assert ("ST120", "wrong.nix") in {(f.code, Path(f.path).name) for f in found}
+    [failure] = [f for f in found if f.code == "NX999"]
+    assert Path(failure.path).name == "bad.nix" and failure.message.endswith("IndexError: boom"), failure.message

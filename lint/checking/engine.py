@@ -153,10 +153,12 @@ def judge_unit(project: Project, unit: Unit, config_rules: list[Rule], internal:
     found: list[Finding] = []
     defined = None if unit.whole else unit.config   # what the fragment writes, asked lazily
     for rule in config_rules:
-        if defined is not None and (rule.whole_system or not rule.may_judge(defined)):
+        if defined is not None and rule.whole_system:
             continue
         ctx = ConfigContext(rule, unit.config, unit.arch, unit.arch_specific, project, unit.whole)
-        try:
+        try:   # (values are evaluated as they are asked for: deciding may_judge evaluates some)
+            if defined is not None and not rule.may_judge(defined):
+                continue
             found.extend(f for f in rule.check(ctx) or () if f is not None)
         except Exception as error:  # a bug in one rule must not stop the others
             failure = internal_error(internal, unit.systems[0].declared_at, f"{rule.code} on {unit.systems[0].name}",

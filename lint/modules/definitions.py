@@ -189,8 +189,13 @@ class ModuleDefinitions:
     def _open(self, node: "_Node") -> None:
         if node.pending:
             pending, node.pending = node.pending, []
-            for item in pending:
-                self._place(node, item, item.rank)
+            for index, item in enumerate(pending):
+                try:
+                    self._place(node, item, item.rank)
+                except Exception:   # a bug, reported once (NX999): that value is left out, the rest stays
+                    node.pending = pending[index + 1:] + node.pending
+                    self._nodes.clear()
+                    raise
 
     def _place(self, node: "_Node", item: "_Pending", rank: tuple) -> None:
         """Force one value written at `node`'s path: properties are pushed down, a set's

@@ -509,10 +509,14 @@ def _fingerprint(special_args: v.Value | None) -> tuple:
 
 def _module_identity(module: Module):
     """What makes two evaluations the same: a file's module by its cache identity, an
-    inline module by what it defines (each helper call makes a new one)."""
+    inline module by what it defines (each helper call makes a new one; one whose values
+    fail to evaluate is its own)."""
     if "#" not in module.key:
         return id(module)
-    return (module.path, tuple(
-        (d.option, repr(v.to_python(d.value)), d.priority, d.order, d.active,
-         tuple(c.span.text if c.span else "" for c in d.conditions)) for d in module.defs.definitions),
-        tuple((e.path, e.written) for e in module.imports))
+    try:
+        return (module.path, tuple(
+            (d.option, repr(v.to_python(d.value)), d.priority, d.order, d.active,
+             tuple(c.span.text if c.span else "" for c in d.conditions)) for d in module.defs.definitions),
+            tuple((e.path, e.written) for e in module.imports))
+    except Exception:   # a bug in evaluating it: reported where a rule asks for its values
+        return id(module)
