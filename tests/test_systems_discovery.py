@@ -240,3 +240,17 @@ def test_an_internal_error_while_a_value_is_evaluated_lazily_is_one_finding(tmp_
     assert ("ST120", "wrong.nix") in {(f.code, Path(f.path).name) for f in found}
     [failure] = [f for f in found if f.code == "NX999"]
     assert Path(failure.path).name == "bad.nix" and failure.message.endswith("IndexError: boom"), failure.message
+
+
+def test_eval_says_an_internal_error_met_while_evaluating_instead_of_raising(tmp_path, monkeypatch):
+    from stereos_lint.nix.interpreter import Interpreter
+
+    def explode(self, node, env, source):
+        raise IndexError("boom")
+
+    monkeypatch.setattr(Interpreter, "eval_apply_expression", explode)
+    write_tree(tmp_path, {"m.nix": "{ lib, ... }: { boot.kernelParams = lib.mkIf true [ \"quiet\" ]; }\n"})
+    result = invoke("eval", "boot.kernelParams", "--json", tmp_path)
+    assert result.exit_code == 0, result.output
+    [record] = json.loads(result.output)
+    assert record["error"] == "internal error in stereos-lint: IndexError: boom"

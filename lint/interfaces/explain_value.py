@@ -47,11 +47,24 @@ def records(project: Project, option: str | tuple[str, ...], names: set[str] | N
         if problem:
             out.append(_identity(units[0], option, None) | {"defined": False, "error": problem})
             continue
-        rendered = [_record(unit, option, unit.config.resolve(option)) for unit in units]
+        rendered = [_guarded_record(unit, option) for unit in units]
         if len(rendered) > 1 and all(_same(rendered[0], r) for r in rendered[1:]):
             rendered = [rendered[0] | {"system": system.arch}]
         out.extend(rendered)
     return out
+
+
+def _guarded_record(unit, option: str) -> dict:
+    """The record of one evaluation; a bug met while its values are evaluated (they are,
+    as the option asks for them) is said in the record, not raised."""
+    try:
+        return _record(unit, option, unit.config.resolve(option))
+    except Exception as error:
+        message = str(error).splitlines()[0] if str(error) else ""
+        system = unit.arch if unit.arch_specific or unit.systems[0].arch else None
+        return _identity(unit, option, system) | {
+            "defined": False, "error": f"internal error in stereos-lint: {type(error).__name__}"
+                                       f"{': ' + message if message else ''}"}
 
 
 def _aliases(unit) -> list[str]:
