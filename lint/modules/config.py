@@ -169,6 +169,7 @@ class EffectiveConfig:
         self._by_top: dict[str, list] | None = None   # top-level name -> the modules writing under it
         self._anywhere: list = []                      # modules whose whole config cannot be known
         self._shadows: dict[OptionPath, Definition | None] = {}   # prefix -> an unknown value at or above it
+        self._first_written: dict[OptionPath, Span | None] = {}   # prefix -> the anchor under it (see anchor)
 
     # -- what the modules write ---------------------------------------------------------------
 
@@ -501,15 +502,20 @@ class EffectiveConfig:
         """The first written attribute path of a definition at or under `prefix`: file by
         file in module order, evaluating no further than the first file that has one (a
         prefix such as `systemd.services` holds much that no rule reads)."""
+        if prefix in self._first_written:
+            return self._first_written[prefix]
         order = self._file_order()
         files: dict[int, list] = {}
         for module in self._writing(prefix):
             files.setdefault(order[module.path], []).append(module)
+        found = None
         for rank in sorted(files):
             spans = [d.key_span for m in files[rank] for d in m.defs.within(prefix) if d.key_span is not None]
             if spans:
-                return min(spans, key=self._source_rank)
-        return None
+                found = min(spans, key=self._source_rank)
+                break
+        self._first_written[prefix] = found
+        return found
 
     def _file_order(self) -> dict[str, int]:
         if self._module_order is None:  # built once: anchor() ranks many spans per call

@@ -21,7 +21,7 @@ ROLE = re.compile(
     r"|(?P<dns>\bDNS\b|\bname ?servers?\b|\bresolver\b)"
     r"|(?P<gateway>\bDHCP server\b|\bDHCP\b|\bdefault route\b|\bgateway\b|\brouter?\b)",
     re.IGNORECASE)
-_ANYWHERE = re.compile(rb"\d{1,3}(?:\.\d{1,3}){3}")
+_ANYWHERE = re.compile(rb"\d\.\d{1,3}\.\d")   # what every IPv4 address holds: a cheap first look
 IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\.?\d|/\d)")
 
 
