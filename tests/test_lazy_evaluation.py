@@ -76,6 +76,7 @@ def test_what_no_option_asks_for_is_not_evaluated():
     (b"{ lib, ... }: let forced = lib.mkForce 1; in { a = forced; }", None),          # a let may hand it anywhere
     (b"{ lib, ... }: { a = if true then lib.mkForce 1 else 2; }", None),             # not followed
     (b"{ lib, ... }: { \"a-b\" = lib.mkForce 1; }", None),                           # a quoted name
+    (b"{ lib, ... }: { x = " + b"{ a = " * 5000 + b"lib.mkForce 1" + b"; }" * 5000 + b"; }", None),   # too deep
 ])
 def test_where_a_module_can_force_a_definition(text, expected):
     assert forced_paths(parse_source(SourceFile("/virtual/f.nix", text))) == expected

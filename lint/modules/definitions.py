@@ -122,7 +122,8 @@ class ModuleDefinitions:
         return any(True for _ in self._subtree(node))
 
     def top_names(self) -> list[str]:
-        """The names its config writes at the top (`boot`, `services`, …)."""
+        """The names its config writes at the top (`boot`, `services`, …), and "*" where
+        its config as a whole cannot be known (it may write anything)."""
         if self._root.pending:
             self._open(self._root)
         return list(self._root.children) + (["*"] if self._root.definitions else [])

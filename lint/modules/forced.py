@@ -20,6 +20,7 @@ FORCING = frozenset({"mkForce", "mkOverride", "mkVMOverride", "mkImageMediaOverr
 WRAPPING = frozenset({"mkIf", "mkMerge", "mkDefault", "mkOptionDefault", "mkBefore", "mkAfter", "mkOrder",
                       "optionalAttrs"})
 FORCE_WORDS = re.compile(rb"\b(?:mkForce|mkOverride|mkVMOverride|mkImageMediaOverride)\b")
+MAX_DEPTH = 100
 STRUCTURAL_KEYS = frozenset({"imports", "require", "_file", "key", "disabledModules", "_class", "freeformType"})
 _PLAIN_NAMES = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*")
 
@@ -93,18 +94,20 @@ def _bindings(attrset, data: bytes) -> list[tuple[tuple[str, ...], object]]:
     return found
 
 
-def _walk(node, path: tuple[str, ...], data: bytes, found: list) -> None:
+def _walk(node, path: tuple[str, ...], data: bytes, found: list, depth: int = 0) -> None:
     if node is None or not _forces(node, data):
         return
+    if depth > MAX_DEPTH:
+        raise _Unreadable   # deeper than modules are written: evaluate it all instead
     kind = node.type
     if kind == "attrset_expression" or kind == "rec_attrset_expression":
         for names, value in _bindings(node, data):
-            _walk(value, path + names, data, found)
+            _walk(value, path + names, data, found, depth + 1)
     elif kind == "parenthesized_expression":
-        _walk(next(iter(node.named_children), None), path, data, found)
+        _walk(next(iter(node.named_children), None), path, data, found, depth + 1)
     elif kind == "list_expression":   # the modules of a `mkMerge [ … ]`
         for item in node.named_children:
-            _walk(item, path, data, found)
+            _walk(item, path, data, found, depth + 1)
     elif kind == "apply_expression":
         function, arguments = _call(node)
         name = _function_name(function, data)
@@ -114,7 +117,7 @@ def _walk(node, path: tuple[str, ...], data: bytes, found: list) -> None:
             for argument in arguments[:-1]:
                 if _forces(argument, data):
                     raise _Unreadable
-            _walk(arguments[-1], path, data, found)
+            _walk(arguments[-1], path, data, found, depth + 1)
         else:
             raise _Unreadable
     else:
