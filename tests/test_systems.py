@@ -217,3 +217,17 @@ def test_linting_a_classic_configuration_reports_only_the_planted_defects(in_rep
     assert planted(invoke("--format", "json", "--context", ".", "services.nix").output) == {
         ("SEC002", "services.nix", 8)}
     assert planted(invoke("--format", "json", "--context", ".", "configuration.nix").output) == set()
+
+
+@pytest.mark.parametrize("repo", ["stereos-flake", "hosts-flake", "parts-flake", "classic", "../stereos"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_changed_file_with_context_gets_exactly_its_findings_of_the_whole_run(repo, jobs, monkeypatch):
+    """The hook's run (`--context .`, one file) skips the other files' file rules, and must
+    still report, for that file, exactly what linting the whole repository reports."""
+    monkeypatch.chdir(REPOS / repo)
+    monkeypatch.setenv("STEREOS_LINT_PARALLEL_MIN_FILES", "2")   # the parts path too, with --jobs 2
+    whole = json.loads(invoke("--format", "json", "--jobs", jobs, "--exit-zero", ".").output)
+    files = sorted(str(p.relative_to(REPOS / repo)) for p in (REPOS / repo).rglob("*.nix"))
+    for changed in files:
+        alone = json.loads(invoke("--format", "json", "--jobs", jobs, "--exit-zero", "--context", ".", changed).output)
+        assert alone == [f for f in whole if f["file"] == changed], changed

@@ -70,13 +70,15 @@ def _without_collections(function):
 
 @_without_collections
 def run(project: Project, rules: Iterable[Rule], settings: Settings | None = None,
-        mapper: "Mapper | None" = None) -> list[Finding]:
+        mapper: "Mapper | None" = None, report: set[str] | None = None) -> list[Finding]:
     """Every finding of `rules` on `project`, after per-file ignores, severity overrides
     and suppression comments; sorted by file and position.  `mapper` runs the units' and
-    files' checks (default: one after another, here)."""
+    files' checks (default: one after another, here).  `report`: only findings in these
+    files are wanted (the others are context, as for a pre-commit hook): the file rules
+    run on these files only, while every system is still evaluated."""
     rules = list(rules)
-    findings = _raw_findings(project, rules, mapper or serial_map)
-    parsed = {path: p for path in project.checked_files
+    findings = _raw_findings(project, rules, mapper or serial_map, report)
+    parsed = {path: p for path in project.checked_files if report is None or path in report
               if isinstance(p := project.parsed(path), ParsedFile) and p.error is None}
     return finish(findings, rules, settings or Settings(), parsed)
 
@@ -111,7 +113,8 @@ def serial_map(function: Callable[[int], list[Finding]], count: int) -> list[lis
     return [function(index) for index in range(count)]
 
 
-def _raw_findings(project: Project, rules: list[Rule], mapper: Mapper) -> list[Finding]:
+def _raw_findings(project: Project, rules: list[Rule], mapper: Mapper,
+                  report: set[str] | None = None) -> list[Finding]:
     config_rules = [r for r in rules if r.scope == "config"]
     file_rules = [r for r in rules if r.scope == "file"]
     internal = next((r for r in rules if r.code == "NX999"), None)
@@ -122,7 +125,7 @@ def _raw_findings(project: Project, rules: list[Rule], mapper: Mapper) -> list[F
         for module in unit.modules:
             configs_by_file.setdefault(module.path, []).append(unit.config)
     judged_units = [unit for unit in units if config_rules and not root_unreadable(project, unit)]
-    checked = project.checked_files
+    checked = [path for path in project.checked_files if report is None or path in report]
 
     def task(index: int) -> list[Finding]:
         """A unit's configuration findings, or (after the units) a file's file findings."""

@@ -111,7 +111,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, show
 
     def lint():
         found = parallel.lint(files + context_files, chosen_architectures, chosen_roots, rules, settings, jobs,
-                              configured=chosen_systems, only=only)
+                              configured=chosen_systems, only=only, report=reported if context_files else None)
         return [f for f in found if f.path in reported] if context_files else found
 
     findings = lint()

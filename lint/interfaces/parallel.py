@@ -82,9 +82,9 @@ def resolve_jobs(jobs: int) -> int:
 
 def lint(files: list[str], systems: tuple[str, ...], roots: list[str] | None, rules: Iterable[Rule],
          settings: Settings | None = None, jobs: int = 1, min_files: int | None = None,
-         configured=None, only: set[str] | None = None) -> list[Finding]:
-    """What `run(Project(files, systems, roots, configured, only=only), rules, settings)`
-    returns, computed in parts."""
+         configured=None, only: set[str] | None = None, report: set[str] | None = None) -> list[Finding]:
+    """What `run(Project(files, systems, roots, configured, only=only), rules, settings,
+    report=report)` returns, computed in parts."""
     # As in `run`: no automatic collections over the large graph of results (unpickling
     # and sorting a hundred thousand findings would trigger many); chunks collect their own.
     was_enabled = gc.isenabled()
@@ -92,33 +92,33 @@ def lint(files: list[str], systems: tuple[str, ...], roots: list[str] | None, ru
     try:
         if configured is not None or only is not None:   # systems named up front: one project
             return run(Project(files, systems, roots, configured, only=only), rules, settings or Settings(),
-                       _mapper(resolve_jobs(jobs)))
-        return _lint(files, systems, roots, rules, settings, jobs, min_files)
+                       _mapper(resolve_jobs(jobs)), report)
+        return _lint(files, systems, roots, rules, settings, jobs, min_files, report)
     finally:
         gc.unfreeze()
         if was_enabled:
             gc.enable()
 
 
-def _lint(files, systems, roots, rules, settings, jobs, min_files) -> list[Finding]:
+def _lint(files, systems, roots, rules, settings, jobs, min_files, report) -> list[Finding]:
     rules = list(rules)
     settings = settings or Settings()
     jobs = resolve_jobs(jobs)
     threshold = min_files if min_files is not None else _min_files(jobs)
     codes = _portable_codes(rules, settings)
     if len(files) < threshold or codes is None:
-        return run(Project(files, systems, roots), rules, settings, _mapper(jobs))
+        return run(Project(files, systems, roots), rules, settings, _mapper(jobs), report)
     # Files, and roots, keep their given order in every chunk: it decides the order of roots.
     rank = ({path: i for i, path in enumerate(dict.fromkeys(os.path.normpath(f) for f in files))},
             {path: i for i, path in enumerate(dict.fromkeys(os.path.normpath(r) for r in roots or ()))})
     chunks = _chunks(partition(files, roots), jobs, rank)
     if len(chunks) < 2:
-        return run(Project(files, systems, roots), rules, settings, _mapper(jobs))
+        return run(Project(files, systems, roots), rules, settings, _mapper(jobs), report)
     explicit = bool(roots)
     results: dict[int, tuple[list[Finding], list[str]]] = {}
     pending = list(range(len(chunks)))
     while pending:
-        tasks = [(chunks[i][0], systems, chunks[i][1], explicit, codes, settings) for i in pending]
+        tasks = [(chunks[i][0], systems, chunks[i][1], explicit, codes, settings, report) for i in pending]
         for index, result in zip(pending, _execute(tasks, jobs, [chunks[i][2] for i in pending])):
             results[index] = result
         pending = _merge_overlaps(chunks, results, rank)
@@ -357,9 +357,9 @@ class _ChunkProject(Project):
 
 
 def _lint_chunk(task: tuple) -> tuple[list[Finding], list[str]]:
-    files, systems, roots, explicit_roots, codes, settings = task
+    files, systems, roots, explicit_roots, codes, settings, report = task
     project = _ChunkProject(files, systems, roots, explicit_roots)
-    findings = run(project, _rules(codes, settings), settings)
+    findings = run(project, _rules(codes, settings), settings, report=report)
     read = list(project.read)
     # Free the project before the next chunk (reference counting frees most of it; the
     # collector, paused in `run`, the few cycles), then keep what survives (these
