@@ -367,15 +367,21 @@ class Gen:
 
 def generate(out: str, seed: int = 7, scale: float = 1.0) -> list[str]:
     """Write the corpus under `out` (replacing an earlier corpus there); return its files."""
+    return write_corpus(out, MARKER, seed, scale, Gen(seed, scale).build())
+
+
+def write_corpus(out: str, marker: str, seed: int, scale: float, files: dict[str, str]) -> list[str]:
+    """Write `files` (relative path -> text) under `out`, replacing what an earlier run
+    left there (recognised by `marker`, never a directory this script did not write)."""
     if os.path.exists(out):
-        if os.listdir(out) and not os.path.exists(os.path.join(out, MARKER)):
+        if os.listdir(out) and not os.path.exists(os.path.join(out, marker)):
             raise SystemExit(f"{out} exists and is not a corpus this script wrote; choose another directory")
         shutil.rmtree(out)
     os.makedirs(out)
-    with open(os.path.join(out, MARKER), "w") as handle:
+    with open(os.path.join(out, marker), "w") as handle:
         handle.write(f"seed={seed} scale={scale}\n")
     written = []
-    for rel, text in sorted(Gen(seed, scale).build().items()):
+    for rel, text in sorted(files.items()):
         path = os.path.join(out, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
@@ -384,13 +390,14 @@ def generate(out: str, seed: int = 7, scale: float = 1.0) -> list[str]:
     return written
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("out", help="directory to write the corpus to")
+def main(argv: list[str] | None = None, write=generate, description: str = __doc__,
+         what: str = "the corpus", scaled: str = "files") -> None:
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
+    parser.add_argument("out", help=f"directory to write {what} to")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply the number of files by this")
+    parser.add_argument("--scale", type=float, default=1.0, help=f"multiply the number of {scaled} by this")
     args = parser.parse_args(argv)
-    files = generate(args.out, args.seed, args.scale)
+    files = write(args.out, args.seed, args.scale)
     size = sum(os.path.getsize(f) for f in files)
     print(f"wrote {len(files)} files, {size / 1e6:.1f} MB, to {args.out}", file=sys.stderr)
 

@@ -31,14 +31,12 @@ The same seed and scale give the same bytes.  Every file parses as Nix.
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
-import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generate import HOST_OPTIONS, MAINTAINERS, Gen  # noqa: E402  (the package and module shapes)
+from generate import HOST_OPTIONS, MAINTAINERS, Gen, main, write_corpus  # noqa: E402  (the package and module shapes)
 
 MARKER = ".stereos-lint-bench-repos"
 SHAPES = ["helper", "helper", "readdir", "direct", "direct", "parts", "stereos", "classic"]
@@ -295,36 +293,12 @@ class RepoGen(Gen):
 
 def generate(out: str, seed: int = 7, scale: float = 1.0) -> list[str]:
     """Write the repositories under `out` (replacing an earlier set there); return their files."""
-    if os.path.exists(out):
-        if os.listdir(out) and not os.path.exists(os.path.join(out, MARKER)):
-            raise SystemExit(f"{out} exists and is not a corpus this script wrote; choose another directory")
-        shutil.rmtree(out)
-    os.makedirs(out)
-    with open(os.path.join(out, MARKER), "w") as handle:
-        handle.write(f"seed={seed} scale={scale}\n")
     generator = RepoGen(seed, scale)
-    written = []
-    for rel, text in sorted(generator.build_repos(max(1, round(40 * scale))).items()):
-        path = os.path.join(out, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        written.append(path)
+    written = write_corpus(out, MARKER, seed, scale, generator.build_repos(max(1, round(40 * scale))))
     for repo in sorted({rel.split("/")[0] for rel in generator.files}):
         os.makedirs(os.path.join(out, repo, ".git"), exist_ok=True)   # each is a repository of its own
     return written
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("out", help="directory to write the repositories to")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply the number of repositories by this")
-    args = parser.parse_args(argv)
-    files = generate(args.out, args.seed, args.scale)
-    size = sum(os.path.getsize(f) for f in files)
-    print(f"wrote {len(files)} files, {size / 1e6:.1f} MB, to {args.out}", file=sys.stderr)
-
-
 if __name__ == "__main__":
-    main()
+    main(write=generate, description=__doc__, what="the repositories", scaled="repositories")

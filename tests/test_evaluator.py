@@ -219,3 +219,21 @@ def test_config_conditions_that_cannot_be_known_stay_conditional():
     assert polkit.defined and polkit.uncertain and polkit.is_conditional(polkit.definitions[0])
     cycle = config.resolve("a.x")                          # a.x and a.y read each other
     assert cycle.defined and not cycle.known
+
+
+def test_naming_stdenv_without_asking_the_architecture_is_judged_once(tmp_path):
+    """Values are evaluated only as rules ask, so whether a root asks which architecture it
+    is on is found by evaluating its files whole, apart: writing `pkgs.stdenv.cc` does not
+    ask; `stdenv.hostPlatform.isAarch64` in a list item does."""
+    (tmp_path / "once.nix").write_text(
+        '{ pkgs, ... }: { environment.systemPackages = [ pkgs.stdenv.cc ];\n'
+        '  boot.kernelParams = [ "console=tty0" "console=ttyAMA0" "console=hvc0" ]; }\n')
+    (tmp_path / "asks.nix").write_text(
+        '{ pkgs, lib, ... }: { boot.kernelParams = [ "quiet" ]\n'
+        '  ++ lib.optional pkgs.stdenv.hostPlatform.isAarch64 "console=hvc0"; }\n')
+    project = Project([str(tmp_path / "once.nix"), str(tmp_path / "asks.nix")])
+    assert project.systems_for(str(tmp_path / "once.nix")) == [None]
+    assert project.systems_for(str(tmp_path / "asks.nix")) == ["aarch64-linux", "x86_64-linux"]
+    arm = project.config(str(tmp_path / "asks.nix"), "aarch64-linux")
+    intel = project.config(str(tmp_path / "asks.nix"), "x86_64-linux")
+    assert (arm.value("boot.kernelParams"), intel.value("boot.kernelParams")) == (["quiet", "console=hvc0"], ["quiet"])

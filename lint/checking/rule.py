@@ -143,6 +143,13 @@ class FileContext:
             return None
         return Finding(self.rule.code, self.rule.name, severity or self.rule.severity, message, span, fix)
 
+    def modules(self) -> list:
+        """The modules this file is, in every configuration it is part of, each once (a
+        module shared by several systems is one object; an inline one may be several)."""
+        path = self.parsed.source.path
+        found = {id(m): m for config in self.configs for m in config.modules if m.path == path}
+        return list(found.values())
+
 
 def _uncertain_span(resolution: Resolution) -> Span | None:
     if isinstance(resolution.value, v.UnknownValue) and resolution.value.span is not None:

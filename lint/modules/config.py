@@ -160,6 +160,7 @@ class EffectiveConfig:
         # What the modules write, asked for option by option: a module's values are
         # evaluated only where some option asks for them (see definitions.ModuleDefinitions).
         self._by_option: dict[OptionPath, list[Definition]] = {}
+        self._all: list[Definition] | None = None      # every definition, once asked for
         self._cache: dict[OptionPath, Resolution] = {}
         self._resolving: set[OptionPath] = set()     # options being resolved (config.* cycles)
         self._states: dict[int, str] = {}
@@ -176,7 +177,9 @@ class EffectiveConfig:
     @property
     def definitions(self) -> list[Definition]:
         """Every definition of every module, in module order (evaluates them all)."""
-        return [d for m in self.modules for d in m.defs.definitions]
+        if self._all is None:
+            self._all = [d for m in self.modules for d in m.defs.definitions]
+        return self._all
 
     @property
     def presences(self) -> list[Presence]:
@@ -192,8 +195,7 @@ class EffectiveConfig:
 
     def evaluate_everything(self) -> None:
         """Evaluate every value of every module (what `written_at` then sees is all)."""
-        for module in self.modules:
-            module.defs.definitions
+        self.definitions
 
     def _at(self, path: OptionPath) -> list[Definition]:
         """The definitions of exactly `path`, in module order."""

@@ -20,8 +20,8 @@ from ..nix.parser import ParsedFile
 from ..nix.source import Span
 
 # Names through which a module's evaluation can reach the architecture (nixlib's `pkgs`
-# members), or reach code in another file that may.
-ARCH_WORDS = re.compile(rb"\b(?:import|stdenv|hostPlatform|buildPlatform|targetPlatform|isAarch64|isAarch|isx86_64"
+# members); its `import` is not followed, so it reaches no other file's code that way.
+ARCH_WORDS = re.compile(rb"\b(?:stdenv|hostPlatform|buildPlatform|targetPlatform|isAarch64|isAarch|isx86_64"
                         rb"|isx86|isi686|isLinux|isDarwin|is64bit|isRiscV64|currentSystem)\b"
                         rb"|\.system\b(?!\s*\.)|\binherit\b[^;]*\bsystem\b")
 
@@ -62,12 +62,10 @@ class Module:
         return self.defs.may_define(path)
 
     @property
-    def arch_dependent(self) -> bool:
-        """Whether evaluating it may ask which architecture it is on.  Read from its file's
-        text, since its values are evaluated only as they are asked for: the architecture
-        is reached only through names such as `stdenv`, `hostPlatform`, `isAarch64` or
-        `pkgs.system`, or through code in another file (`import`).  A file that writes none
-        of them gives the same values on every architecture."""
+    def may_read_arch(self) -> bool:
+        """Whether its text names a way to the architecture (`stdenv`, `hostPlatform`,
+        `isAarch64`, `pkgs.system`, …).  One that names none gives the same values on
+        every architecture; see Project._reads_arch for the others."""
         if self._arch_words is None:
             data = self.parsed.source.data if self.parsed is not None else b""
             self._arch_words = self.problem is None and ARCH_WORDS.search(data) is not None

@@ -5,7 +5,7 @@ It evaluates tree-sitter nodes to `values.Value`s.  Anything it does not model
 imports of other expressions -- becomes an `Unknown` or `Symbolic` carrying its
 source span, never a guess.  Architecture questions (`pkgs.system`,
 `stdenv.hostPlatform.isAarch64`) are answered for the one system this
-interpreter judges.
+interpreter judges, and counted (`arch_reads`).
 """
 from __future__ import annotations
 
@@ -64,6 +64,7 @@ class Interpreter:
 
     def __init__(self, system: str | None, importer=None, lib_extensions: dict | None = None):
         self.system = system
+        self.arch_reads = 0     # how often an evaluation asked which architecture it is on
         self.depth = 0
         self.importer = importer
         self.frames: list[tuple[Span, v.Lambda]] = []   # the function calls being evaluated, outermost first
@@ -105,6 +106,7 @@ class Interpreter:
         return Span(source, node.start_byte, node.end_byte)
 
     def use_arch(self) -> str | None:
+        self.arch_reads += 1
         return self.system
 
     # -- literals -------------------------------------------------------------------

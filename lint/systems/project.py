@@ -112,6 +112,7 @@ class Project:
     def _forget_evaluations(self) -> None:
         """Drop everything evaluated (the parsed files stay): systems are found again."""
         self._modules: dict[tuple, Module] = {}
+        self._reads_arch_of: dict[str, bool] = {}   # file -> whether its module asks the architecture
         self._interpreters: dict[str, Interpreter] = {}
         self._arguments: dict[tuple, v.Value] = {}
         self._inline_keys: dict[tuple, list[int]] = {}
@@ -147,6 +148,7 @@ class Project:
             self._forget_evaluations()
             return
         self._modules = {key: module for key, module in self._modules.items() if module.path != path}
+        self._reads_arch_of.pop(path, None)
         self._evaluations = {key: units for key, units in self._evaluations.items()
                              if not any(path in unit.files for unit in units)}
         self.errors = [e for e in self.errors if e.path != path]
@@ -429,13 +431,36 @@ class Project:
         if arch is not None:
             return [Unit(list(systems), arch, False, whole, modules, config)]
         special = system.special_args
-        if not any(m.arch_dependent for m in modules) and not (isinstance(special, v.AttrsV) and special.attrs):
+        if not (isinstance(special, v.AttrsV) and special.attrs) and not any(self._reads_arch(m, first) for m in modules):
             return [Unit(list(systems), first, False, whole, modules, config)]
         units = []
         for each in self.architectures:
             closure = self.closure(system, each)
             units.append(Unit(list(systems), each, True, whole, closure, self._config(system, each, True, closure)))
         return units
+
+    def _reads_arch(self, module: Module, arch: str) -> bool:
+        """Whether evaluating `module` asks which architecture it is on.  Where its text
+        names a way to it, the file is evaluated whole once more, apart, by an interpreter
+        that counts the questions: this project's own evaluates only what rules ask for,
+        and a value it already has would not ask again.  (An inline module, or a system
+        with special arguments -- other files' functions -- is taken to ask.)"""
+        if not module.may_read_arch:
+            return False
+        if "#" in module.key or module.parsed is None:
+            return True
+        found = self._reads_arch_of.get(module.path)
+        if found is None:
+            probe = Interpreter(arch, lib_extensions=module_system_lib())
+            try:
+                apart = load_module(module.path, module.path, module.parsed, probe)
+                for definition in apart.defs.definitions:
+                    v.to_python(definition.value)   # list items too: `optional isAarch64 …`
+                found = probe.arch_reads > 0
+            except Exception:   # a bug: reported where a rule meets it; judged on every architecture
+                found = True
+            self._reads_arch_of[module.path] = found
+        return found
 
     def _config(self, system: System, arch: str, arch_specific: bool, modules: list[Module]) -> EffectiveConfig:
         return EffectiveConfig(system.name, arch if arch_specific else None, modules,

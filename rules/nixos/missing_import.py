@@ -20,15 +20,11 @@ def check(ctx: FileContext):
 
         imports = [ ./hardware-configuration.nix ];
     """
-    path = ctx.parsed.source.path
     reported = set()
-    for config in ctx.configs:
-        for module in config.modules:
-            if module.path != path:
-                continue
-            for entry in module.imports:
-                if entry.path is not None and not entry.exists and entry.span is not None \
-                        and (entry.span.start, entry.span.end) not in reported:
-                    reported.add((entry.span.start, entry.span.end))
-                    yield ctx.finding(entry.span, f"imports entry {entry.written} points to {entry.path}, "
-                                                  "which does not exist")
+    for module in ctx.modules():
+        for entry in module.imports:
+            if entry.path is not None and not entry.exists and entry.span is not None \
+                    and (entry.span.start, entry.span.end) not in reported:
+                reported.add((entry.span.start, entry.span.end))
+                yield ctx.finding(entry.span, f"imports entry {entry.written} points to {entry.path}, "
+                                              "which does not exist")

@@ -26,26 +26,22 @@ def check(ctx: FileContext):
 
         config = lib.mkMerge [ (lib.mkIf cfg.enable { services.a.enable = true; }) { services.b.enable = true; } ];
     """
-    path = ctx.parsed.source.path
     seen = set()
-    for config in ctx.configs:
-        for module in config.modules:
-            if module.path != path:
+    for module in ctx.modules():
+        for update in module.dropped_updates:
+            key = (update.span.start, update.span.end)
+            if key in seen:
                 continue
-            for update in module.dropped_updates:
-                key = (update.span.start, update.span.end)
-                if key in seen:
-                    continue
-                seen.add(key)
-                kept = update.right if update.property_side == "right" else update.left
-                lost = update.left if kept is update.right else update.right
-                names = " ".join(sorted(lost.attrs)) if isinstance(lost, v.AttrsV) else "the other side"
-                side = "left" if kept is update.left else "right"
-                yield ctx.finding(
-                    update.span,
-                    f"`//` keeps only the {KINDS.get(type(kept), 'property')} value on its {side}: the module "
-                    f"system reads it by its `_type`, so what the other side adds ({names}) is dropped; "
-                    f"lib.mkMerge [ … ] keeps both", _fix(update))
+            seen.add(key)
+            kept = update.right if update.property_side == "right" else update.left
+            lost = update.left if kept is update.right else update.right
+            names = " ".join(sorted(lost.attrs)) if isinstance(lost, v.AttrsV) else "the other side"
+            side = "left" if kept is update.left else "right"
+            yield ctx.finding(
+                update.span,
+                f"`//` keeps only the {KINDS.get(type(kept), 'property')} value on its {side}: the module "
+                f"system reads it by its `_type`, so what the other side adds ({names}) is dropped; "
+                f"lib.mkMerge [ … ] keeps both", _fix(update))
 
 
 def _fix(update) -> Fix | None:
