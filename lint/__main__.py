@@ -1,4 +1,4 @@
 """`python -m stereos_lint`."""
-from .interfaces.cli import main
+from .interfaces.cli import entry_point
 
-main()
+entry_point()

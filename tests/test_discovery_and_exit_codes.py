@@ -83,3 +83,18 @@ def test_usage_and_configuration_errors_exit_two_with_a_message(args):
 def test_exit_zero_keeps_the_report():
     result = run_cli("--exit-zero", "--format", "concise", DRIFTED)
     assert result.returncode == 0 and "ST120" in result.stdout
+
+
+def test_a_large_report_reaches_a_pipe_whole_and_a_closed_pipe_is_not_an_error(tmp_path):
+    # The command ends without freeing its evaluations (cli.entry_point): its output must
+    # still be flushed whole, with the run's exit code.
+    write_tree(tmp_path, {f"m{i:03}.nix": "{ a = 1; a = 2; }\n" for i in range(600)})
+    whole = run_cli("--select", "NX001", "--format", "json", "--jobs", "1", tmp_path)
+    assert whole.returncode == 1, whole.stderr
+    assert len(whole.stdout) > 65536 and len(json.loads(whole.stdout)) == 600
+    reader = subprocess.Popen([sys.executable, "-m", "stereos_lint", "--select", "NX001", str(tmp_path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.readline()
+    reader.stdout.close()
+    assert reader.wait(timeout=120) == 1
+    assert "Traceback" not in reader.stderr.read().decode()
