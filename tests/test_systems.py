@@ -1,10 +1,11 @@
 """Systems: what a repository builds, found statically, and judged whole.
 
-Four fixture repositories in the shapes real ones have (fixtures/repos/): a
+Five fixture repositories in the shapes real ones have (fixtures/repos/): a
 stereOS-shaped flake (a helper in lib/, profiles, formats imported by a profile, a
 dev profile in extraModules, image systems for two architectures, opaque input
 modules), a plain flake whose hosts come from `readDir ./hosts`, a flake-parts
-flake, and a non-flake configuration.nix.  Each has defects planted in it; linting
+flake, a non-flake configuration.nix, and a flake whose hosts a flake input's
+function loads (haumea), so that its systems cannot be known.  Each has defects planted in it; linting
 from its root must report exactly those, and linting one changed file with
 `--context .` exactly that file's.  Expected values are written from the fixtures'
 text (the positions are looked up in it), not from the tool's output.
@@ -25,6 +26,7 @@ STEREOS = REPOS / "stereos-flake"
 HOSTS = REPOS / "hosts-flake"
 PARTS = REPOS / "parts-flake"
 CLASSIC = REPOS / "classic"
+LOADER = REPOS / "loader-flake"
 
 
 def invoke(*args):
@@ -219,7 +221,27 @@ def test_linting_a_classic_configuration_reports_only_the_planted_defects(in_rep
     assert planted(invoke("--format", "json", "--context", ".", "configuration.nix").output) == set()
 
 
-@pytest.mark.parametrize("repo", ["stereos-flake", "hosts-flake", "parts-flake", "classic", "../stereos"])
+# -- hosts loaded by a flake input's function (haumea) ---------------------------------------------
+
+def test_systems_a_flake_input_loads_cannot_be_known_and_are_not_guessed(in_repo):
+    in_repo(LOADER)
+    result = CliRunner().invoke(main, ["systems", "--json"], catch_exceptions=False)
+    assert json.loads(result.stdout) == []
+    where = at(Path("outputs/default.nix"), "lib.attrsets.mergeAttrsList")
+    assert f"discovery: outputs/default.nix:{where['line']}: nixosConfigurations cannot be known: " \
+           "lib.attrsets.mergeAttrsList ( map (host:" in result.stderr
+    assert invoke("systems").output.startswith("No system could be known")
+
+
+def test_linting_a_flake_whose_systems_cannot_be_known_judges_every_file_as_a_fragment(in_repo):
+    # Before, files no other file imports stood in for systems: 279 findings, all but one
+    # "… is not set" on files that are parts of a system.
+    in_repo(LOADER)
+    assert planted(invoke("--format", "json", ".").output) == {("ST107", "modules/boot.nix", 10)}
+
+
+@pytest.mark.parametrize("repo", ["stereos-flake", "hosts-flake", "parts-flake", "classic", "loader-flake",
+                                  "../stereos"])
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_changed_file_with_context_gets_exactly_its_findings_of_the_whole_run(repo, jobs, monkeypatch):
     """The hook's run (`--context .`, one file) skips the other files' file rules, and must

@@ -26,7 +26,7 @@ def findings(path: Path, *args) -> list[dict]:
 
 
 def systems(path: Path) -> list[dict]:
-    return json.loads(invoke("systems", "--json", path).output)
+    return json.loads(invoke("systems", "--json", path).stdout)   # discovery's problems go to stderr
 
 
 def flake(hosts: dict[str, str]) -> str:
@@ -148,6 +148,48 @@ def test_without_any_system_module_graph_roots_stand_in(tmp_path):
     assert findings(tmp_path / "modules") == []
     (tmp_path / "modules" / "boot.nix").write_text(CLEAN_BOOT.replace("boot.growPartition = true;", ""))
     assert [f["code"] for f in findings(tmp_path / "modules")] == ["ST107"]   # a root is a whole system
+
+
+def test_a_flake_that_builds_systems_it_cannot_show_makes_no_root_a_system(tmp_path):
+    # flake.nix does not parse (a `;` is missing), but it names nixosSystem: what it builds
+    # cannot be known, so nothing is judged as a whole system -- the fragment's wrong value
+    # is still reported, nothing is "not set".
+    broken = flake({"vm": "aarch64-linux"}).replace("modules = [ ./boot.nix ]; };", "modules = [ ./boot.nix ] };")
+    write_tree(tmp_path, {"flake.nix": broken, "boot.nix": CLEAN_BOOT.replace("boot.growPartition = true;", "")})
+    assert systems(tmp_path) == []
+    assert {f["code"] for f in findings(tmp_path)} == {"NX000"}
+    (tmp_path / "boot.nix").write_text(CLEAN_BOOT.replace("boot.growPartition = true;", "boot.growPartition = false;"))
+    assert sorted(f["code"] for f in findings(tmp_path)) == ["NX000", "ST107"]
+
+
+def test_a_flake_that_names_no_system_builder_still_lets_roots_stand_in(tmp_path):
+    # A module library whose flake only makes dev shells through an input's function: its
+    # outputs cannot be read, and nothing says it builds a system.
+    write_tree(tmp_path, {
+        "flake.nix": "{\n  outputs = { self, nixpkgs, flake-utils }: flake-utils.lib.eachDefaultSystem (system: {\n"
+                     "    devShells.default = nixpkgs.legacyPackages.${system}.mkShell { };\n  });\n}\n",
+        "modules/boot.nix": CLEAN_BOOT.replace("boot.growPartition = true;", ""),
+    })
+    assert systems(tmp_path) == []
+    assert [f["code"] for f in findings(tmp_path)] == ["ST107"]   # the root is a whole system: not set
+
+
+def test_one_configuration_that_cannot_be_known_leaves_the_others_judged(tmp_path):
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs, darwin, ... }: {
+    nixosConfigurations.vm = nixpkgs.lib.nixosSystem { system = "aarch64-linux"; modules = [ ./boot.nix ]; };
+    nixosConfigurations.other = darwin.lib.mkHost { modules = [ ./other.nix ]; };
+  };
+}
+""",
+        "boot.nix": CLEAN_BOOT.replace("boot.growPartition = true;", ""),
+        "other.nix": "{ networking.hostName = \"other\"; }\n",
+    })
+    result = CliRunner().invoke(main, ["systems", "--json", str(tmp_path)], catch_exceptions=False)
+    assert [s["name"] for s in json.loads(result.stdout)] == ["vm"]
+    assert f"{tmp_path / 'flake.nix'}:4: nixosConfigurations.other cannot be known: darwin.lib.mkHost" in result.stderr
+    assert [(f["code"], Path(f["file"]).name) for f in findings(tmp_path)] == [("ST107", "boot.nix")]
 
 
 # -- judging -----------------------------------------------------------------------------------------

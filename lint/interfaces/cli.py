@@ -240,7 +240,8 @@ def systems_command(paths, as_json, architectures, config_file) -> None:
         for problem in problems:
             click.echo(f"discovery: {problem}", err=True)
     else:
-        click.echo(systems_listing.render_text(found, problems), nl=False)
+        roots_stand_in = all(r.roots_stand_in for r in project.repositories)
+        click.echo(systems_listing.render_text(found, problems, roots_stand_in), nl=False)
 
 
 _ARCHITECTURE = re.compile(r"[a-z0-9_]+-(linux|darwin)")

@@ -42,11 +42,13 @@ def _place(span: Span | None) -> dict | None:
     return {"file": span.path, "line": line, "column": column}
 
 
-def render_text(found: list[dict], problems: list[str]) -> str:
-    if not found:
+def render_text(found: list[dict], problems: list[str], roots_stand_in: bool = True) -> str:
+    if found:
+        lines = []
+    elif roots_stand_in:
         lines = ["No system found: module-graph roots (files no other file imports) are judged as systems."]
     else:
-        lines = []
+        lines = ["No system could be known (see below): every file is judged as a fragment, on what it defines."]
     for record in found:
         at = record["declared_at"]
         where = f"{at['file']}:{at['line']}:{at['column']}" if at else "?"

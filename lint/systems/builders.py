@@ -120,7 +120,7 @@ class Builders:
         declared_at, scope = self._declared_at(span)
         system = System(name="", arch=None, declared_at=declared_at, modules=[], scope=scope)
         if not isinstance(args, v.AttrsV):
-            system.gaps.append(f"the arguments of {builder} cannot be known: {_text(args)}")
+            system.gaps.append(f"the arguments of {builder} cannot be known: {describe(args)}")
             self.built.append(system)
             return SystemValue(system, span)
         system.arch = self._arch(args, system, builder)
@@ -142,7 +142,7 @@ class Builders:
                 value = v.force(value.attrs["system"].value)
             if isinstance(value, v.Str) and value.known:
                 return value.known
-            system.gaps.append(f"the architecture cannot be known: {builder}'s {key} is {_text(value)}")
+            system.gaps.append(f"the architecture cannot be known: {builder}'s {key} is {describe(value)}")
         return None
 
     def _modules(self, item: v.Lazy, system: System, single: bool) -> list[ModuleRef]:
@@ -152,7 +152,7 @@ class Builders:
         elif single or isinstance(value, (v.AttrsV, v.Lambda, v.PathV)):
             elements = [item]
         else:
-            system.gaps.append(f"the module list cannot be known: {_text(value)}")
+            system.gaps.append(f"the module list cannot be known: {describe(value)}")
             return []
         refs = [ref for ref in (self._module(element, system) for element in elements) if ref is not None]
         system.gaps.extend(f"module {ref.text} does not exist ({ref.path})" for ref in refs
@@ -161,7 +161,7 @@ class Builders:
 
     def _module(self, item: v.Lazy, system: System) -> ModuleRef | None:
         value = v.force(item)
-        text = _text(value)
+        text = describe(value)
         if isinstance(value, v.PathV) and value.resolved:
             return _file(value.resolved, text, value.span)
         if isinstance(value, v.Str) and value.known is not None and os.path.isabs(value.known):
@@ -197,7 +197,7 @@ def _file(path: str, text: str, span: Span | None) -> ModuleRef:
     return ModuleRef(FILE, text, path, span=span, exists=os.path.isfile(path))
 
 
-def _text(value: v.Value) -> str:
+def describe(value: v.Value) -> str:
     if value.span is not None:
         return value.span.text
     if isinstance(value, v.Symbolic):

@@ -32,13 +32,15 @@ from ..nix.nixlib import Namespace
 from ..nix.parser import ParsedFile
 from ..nix.source import SourceFile, Span
 from ..modules.types import module_system_lib
-from .builders import Builders, SystemPart, SystemValue, is_eval_config, is_nixos_entry, is_nixpkgs
+from .builders import Builders, SystemPart, SystemValue, describe, is_eval_config, is_nixos_entry, is_nixpkgs
 from .flake_parts import FlakeParts
 from .system import FILE, ModuleRef, System
 
 MAX_OUTPUT_DEPTH = 8
 # A file that may build a system (outside a flake): the builders, as their names are written.
 BUILDER_MARK = re.compile(rb"eval-config\.nix|<nixpkgs/nixos>|/nixos\"|nixosSystem|evalModules")
+# A flake that says it builds systems, whether or not its outputs can be read.
+SYSTEMS_MARK = re.compile(rb"nixosConfigurations|eval-config\.nix|<nixpkgs/nixos>|nixosSystem|evalModules")
 REPOSITORY_MARKS = ("flake.nix", ".stereos-lint.toml", ".git")
 
 
@@ -50,6 +52,9 @@ class Discovery:
     systems: list[System] = field(default_factory=list)
     files: list[str] = field(default_factory=list)      # read to discover them (flake.nix, helpers): not modules
     problems: list[str] = field(default_factory=list)   # why discovery stopped short, where it did
+    # Systems are built that discovery could not know (`nixosConfigurations` made by a flake
+    # input's function, a flake that does not parse): no file is then taken for a system.
+    unknown_systems: bool = False
     impure: list[Span] = field(default_factory=list)     # getEnv calls, as they are evaluated (also later, lazily)
 
 
@@ -115,7 +120,9 @@ class _Discoverer:
     def run(self, candidates) -> Discovery:
         flake = os.path.join(self.root, "flake.nix")
         if os.path.isfile(flake):
-            self._name(self._flake_outputs(flake), (), "flake")
+            outputs = self._flake_outputs(flake)
+            self._unknown_configurations(flake, outputs)
+            self._name(outputs, (), "flake")
         else:
             self._non_flake(candidates)
         return self.result
@@ -161,6 +168,31 @@ class _Discoverer:
             self.result.systems.append(System(
                 "configuration", None, Span(source, 0, 0),
                 [ModuleRef(FILE, "./configuration.nix", configuration)], origin="non-flake"))
+
+    def _unknown_configurations(self, flake: str, outputs: v.Value) -> None:
+        """Record the systems a flake builds that cannot be known: `nixosConfigurations`, or
+        one of its members, made by what the interpreter cannot follow (a flake input's
+        function such as haumea's `load`); or outputs that cannot be read at all, in a flake
+        whose text names `nixosConfigurations` or a system builder."""
+        outputs = v.force(outputs)
+        if not isinstance(outputs, v.AttrsV):
+            parsed = self.parse(flake)
+            if isinstance(parsed, ParsedFile) and SYSTEMS_MARK.search(parsed.source.data):
+                self.result.unknown_systems = True
+            return
+        if "nixosConfigurations" not in outputs.attrs:
+            return
+        configurations = v.force(outputs.attrs["nixosConfigurations"].value)
+        if isinstance(configurations, v.AttrsV):
+            unknown = [(f"nixosConfigurations.{format_option((name,))}", value)
+                       for name, attr in sorted(configurations.attrs.items())
+                       if isinstance(value := v.force(attr.value), v.Unknown)]
+        else:
+            unknown = [("nixosConfigurations", configurations)]
+        for where, value in unknown:
+            place = f"{value.span.path}:{value.span.start_position[0]}: " if value.span is not None else ""
+            self.result.problems.append(f"{place}{where} cannot be known: {_shortened(describe(value))}")
+        self.result.unknown_systems = self.result.unknown_systems or bool(unknown)
 
     # -- import -----------------------------------------------------------------------------
 
@@ -223,6 +255,12 @@ def _walk(item: v.Lazy, path: tuple[str, ...], found: list, depth: int, top: boo
         names.insert(0, "nixosConfigurations")
     for name in names:
         _walk(value.attrs[name].value, path + (name,), found, depth + 1)
+
+
+def _shortened(text: str, limit: int = 100) -> str:
+    """A source text on one line, cut at `limit` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 def _path_name(path: tuple[str, ...]) -> str:

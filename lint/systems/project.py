@@ -85,6 +85,12 @@ class Repository:
     systems: list[System] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
 
+    @property
+    def roots_stand_in(self) -> bool:
+        """Whether module-graph roots are judged as systems: no system was found, and none
+        is known to be built out of discovery's sight (then every file is a fragment)."""
+        return not self.systems and not (self.discovery is not None and self.discovery.unknown_systems)
+
 
 class Project:
     def __init__(self, files: list[str], architectures: tuple[str, ...] = DEFAULT_SYSTEMS,
@@ -319,8 +325,10 @@ class Project:
         return self._units
 
     def _repository_units(self, repository: Repository) -> list[Unit]:
-        if not repository.systems:
-            roots = self._requested_roots if self._requested_roots is not None else self._roots_of(repository.files)
+        discovery_files = set(repository.discovery.files) if repository.discovery else set()
+        if repository.roots_stand_in:   # flake.nix and the files it reads are no modules
+            roots = self._requested_roots if self._requested_roots is not None else self._roots_of(
+                [f for f in repository.files if f not in discovery_files])
             units: list[Unit] = []
             for root in roots:
                 units.extend(self.root_units(root))
@@ -329,7 +337,6 @@ class Project:
         in_systems = {path for unit in units for path in unit.files}
         if self._only is not None:
             units = [u for u in units if self._only & {*u.names, *(a for s in u.systems for a in s.aliases)}]
-        discovery_files = set(repository.discovery.files) if repository.discovery else set()
         fragments = [f for f in repository.files if f not in in_systems and f not in discovery_files]
         reportable = frozenset(fragments)
         for root in self._roots_of([f for f in fragments if self._may_define_watched(f)]):
@@ -371,7 +378,7 @@ class Project:
         seen = dict.fromkeys(self.files)
         self._evaluated_repositories_units()
         for repository in self.repositories:
-            if repository.systems:
+            if not repository.roots_stand_in:
                 continue
             for unit in repository.units:
                 for module in unit.modules:
