@@ -174,6 +174,21 @@ def test_a_flake_that_names_no_system_builder_still_lets_roots_stand_in(tmp_path
     assert [f["code"] for f in findings(tmp_path)] == ["ST107"]   # the root is a whole system: not set
 
 
+def test_a_module_library_flake_imports_its_tree_and_that_tree_stands_in_whole(tmp_path):
+    # Discovery reads modules/default.nix (`import ./modules`); it is still the root that
+    # stands in for a system, so what net.nix sets is not missing from boot.nix.
+    write_tree(tmp_path, {
+        "flake.nix": "{\n  outputs = { self, nixpkgs }: {\n    nixosModules.default = import ./modules;\n  };\n}\n",
+        "modules/default.nix": "{\n  imports = [ ./boot.nix ./net.nix ];\n}\n",
+        "modules/boot.nix": CLEAN_BOOT.replace("boot.growPartition = true;", ""),
+        "modules/net.nix": "{ boot.growPartition = true; }\n",
+    })
+    assert systems(tmp_path) == []
+    assert findings(tmp_path) == []
+    (tmp_path / "modules" / "net.nix").write_text("{ }\n")
+    assert [(f["code"], Path(f["file"]).name) for f in findings(tmp_path)] == [("ST107", "boot.nix")]
+
+
 def test_one_configuration_that_cannot_be_known_leaves_the_others_judged(tmp_path):
     write_tree(tmp_path, {
         "flake.nix": """{

@@ -325,10 +325,10 @@ class Project:
         return self._units
 
     def _repository_units(self, repository: Repository) -> list[Unit]:
-        discovery_files = set(repository.discovery.files) if repository.discovery else set()
-        if repository.roots_stand_in:   # flake.nix and the files it reads are no modules
+        if repository.roots_stand_in:   # flake.nix is no module (the files it imports may be)
+            flake = os.path.join(repository.root, "flake.nix") if repository.root else None
             roots = self._requested_roots if self._requested_roots is not None else self._roots_of(
-                [f for f in repository.files if f not in discovery_files])
+                [f for f in repository.files if f != flake])
             units: list[Unit] = []
             for root in roots:
                 units.extend(self.root_units(root))
@@ -337,6 +337,7 @@ class Project:
         in_systems = {path for unit in units for path in unit.files}
         if self._only is not None:
             units = [u for u in units if self._only & {*u.names, *(a for s in u.systems for a in s.aliases)}]
+        discovery_files = set(repository.discovery.files) if repository.discovery else set()
         fragments = [f for f in repository.files if f not in in_systems and f not in discovery_files]
         reportable = frozenset(fragments)
         for root in self._roots_of([f for f in fragments if self._may_define_watched(f)]):
