@@ -102,6 +102,19 @@ def test_existing_folder_and_external_imports_pass():
     assert lint(RULES / "NX003" / "present", select=["NX003"]) == []
 
 
+@pytest.mark.parametrize("repository", [True, False])
+def test_an_import_outside_the_repository_is_left_to_the_machine_that_builds(tmp_path, repository):
+    # /etc/nixos/hardware-configuration.nix exists on the machine an impure build runs on;
+    # here it cannot be known.  A missing file of the repository is still reported.
+    tree = write_tree(tmp_path / "repo", {
+        **({"flake.nix": "{ outputs = _: { }; }\n"} if repository else {}),
+        "hosts/web/default.nix": "{\n  imports = [\n    /etc/nixos/hardware-configuration.nix\n"
+                                 "    \"/etc/nixos/extra.nix\"\n    ../common.nix\n  ];\n}\n",
+    })
+    findings = lint(tree / "hosts", select=["NX003"])
+    assert [f.span.text for f in findings] == ["../common.nix"]
+
+
 def test_mkforce_on_a_list_lists_the_items_it_throws_away():
     findings = lint(RULES / "NX004" / "forced", select=["NX004"])
     assert code_lines(findings) == {("NX004", 4)}

@@ -189,6 +189,77 @@ def test_a_module_library_flake_imports_its_tree_and_that_tree_stands_in_whole(t
     assert [(f["code"], Path(f["file"]).name) for f in findings(tmp_path)] == [("ST107", "boot.nix")]
 
 
+def test_self_names_the_repository_where_it_is_used_as_a_path(tmp_path):
+    # flake-parts configurations often write their modules as `self + "/hosts/${name}"`:
+    # a flake's `self` is a string of its source, this repository.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs }: let
+    mk = name: nixpkgs.lib.nixosSystem {
+      system = "aarch64-linux";
+      modules = [ (self + "/hosts/${name}") "${self}/modules/boot.nix" ];
+    };
+  in { nixosConfigurations.web = mk "web"; };
+}
+""",
+        "hosts/web/default.nix": "{ networking.hostName = \"web\"; }\n",
+        "modules/boot.nix": CLEAN_BOOT,
+    })
+    [web] = systems(tmp_path)
+    assert [Path(m).relative_to(tmp_path).as_posix() for m in web["modules"]] == [
+        "hosts/web/default.nix", "modules/boot.nix"]
+    assert web["gaps"] == [] and findings(tmp_path) == []
+
+
+def test_hosts_from_read_dir_folded_together_and_named_by_match(tmp_path):
+    # hosts/default.nix keeps the folders that hold a system.nix, and builds each host, and
+    # a "…vm" variant of it, merged with foldl' (the shape of a public configuration).
+    write_tree(tmp_path, {
+        "flake.nix": "{\n  outputs = inputs: import ./hosts inputs;\n}\n",
+        "hosts/default.nix": """inputs:
+with builtins; let
+  isSystem = host: pathExists ./${host}/system.nix;
+  hosts = filter isSystem (attrNames (readDir ./.));
+  importHost = host:
+    let config = import ./${host}/system.nix inputs; in
+    if match ".*vm$" host == null
+    then { ${host} = inputs.nixpkgs.lib.nixosSystem config;
+           "${host}vm" = inputs.nixpkgs.lib.nixosSystem (config // { modules = config.modules ++ [ ../vm.nix ]; }); }
+    else { ${host} = inputs.nixpkgs.lib.nixosSystem config; };
+in { nixosConfigurations = foldl' (acc: x: acc // x) { } (map importHost hosts); }
+""",
+        "hosts/web/system.nix": "inputs: { system = \"x86_64-linux\"; modules = [ ../../boot.nix ]; }\n",
+        "hosts/testvm/system.nix": "inputs: { system = \"aarch64-linux\"; modules = [ ../../boot.nix ]; }\n",
+        "hosts/notes/readme.nix": "{ }\n",
+        "vm.nix": "{ users.users.root.initialPassword = \"\"; }\n",
+        "boot.nix": CLEAN_BOOT,
+    })
+    found = {s["name"]: (s["system"], [Path(m).name for m in s["modules"]]) for s in systems(tmp_path)}
+    assert found == {"testvm": ("aarch64-linux", ["boot.nix"]), "web": ("x86_64-linux", ["boot.nix"]),
+                     "webvm": ("x86_64-linux", ["boot.nix", "vm.nix"])}
+
+
+def test_modules_imported_through_a_folder_scan_with_to_string(tmp_path):
+    write_tree(tmp_path, {
+        ".stereos-lint.toml": "",   # the repository's root, where configuration.nix is the system
+        "configuration.nix": """{ lib, ... }:
+let
+  scanPaths = dir: lib.concatLists (lib.mapAttrsToList (name: type:
+    let path = "${toString dir}/${name}"; in
+    if type == "directory" then scanPaths path
+    else if lib.hasSuffix ".nix" name && name != "configuration.nix" then [ path ] else [ ])
+    (builtins.readDir dir));
+in { imports = scanPaths ./modules; }
+""",
+        "modules/boot.nix": CLEAN_BOOT.replace("boot.growPartition = true;", ""),
+        "modules/disk/grow.nix": "{ boot.growPartition = true; }\n",
+    })
+    [configuration] = systems(tmp_path)
+    assert sorted(Path(m).relative_to(tmp_path).as_posix() for m in configuration["modules"]) == [
+        "configuration.nix", "modules/boot.nix", "modules/disk/grow.nix"]
+    assert findings(tmp_path) == []
+
+
 def test_one_configuration_that_cannot_be_known_leaves_the_others_judged(tmp_path):
     write_tree(tmp_path, {
         "flake.nix": """{

@@ -11,6 +11,7 @@ function, never a guess.
 from __future__ import annotations
 
 import os
+import re
 from typing import Callable
 
 from . import values as v
@@ -183,6 +184,42 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
             return v.Unknown(span, name)
         return impl
 
+    def fold_left(span, operator, initial, items):
+        value = v.force(items)
+        if not isinstance(value, v.ListV):
+            return _unknown(span, "foldl'", value)
+        accumulated: v.Lazy = initial
+        for item in value.items:
+            accumulated = call(operator, accumulated, item, span=span)
+        return v.force(accumulated)
+
+    def fold_right(span, operator, initial, items):
+        value = v.force(items)
+        if not isinstance(value, v.ListV):
+            return _unknown(span, "foldr", value)
+        accumulated: v.Lazy = initial
+        for item in reversed(value.items):
+            accumulated = calling(operator, item, accumulated, span=span)
+        return v.force(accumulated)
+
+    def match(span, pattern, text):
+        """`builtins.match REGEX STRING`: null, or the list of the groups of a whole match.
+        Nix's regular expressions are POSIX extended ones; only those Python reads the
+        same way are computed (no escapes, bounds, character classes such as [:alpha:],
+        or alternation with groups)."""
+        p, s = v.force(pattern), v.force(text)
+        if not (isinstance(p, v.Str) and p.known is not None and isinstance(s, v.Str) and s.known is not None) \
+                or not _PORTABLE_REGEX.fullmatch(p.known) or "[:" in p.known or "[[" in p.known \
+                or ("|" in p.known and "(" in p.known):
+            return v.Unknown(span, "match")
+        try:
+            found = re.fullmatch(p.known, s.known, re.DOTALL)
+        except re.error:
+            return v.Unknown(span, "match")
+        if found is None:
+            return v.Const(None, span)
+        return v.ListV([v.Str((g,), span) if g is not None else v.Const(None, span) for g in found.groups()], span)
+
     def read_dir(span, path):
         folder = _local_path(v.force(path))
         if folder is None or not os.path.isdir(folder):
@@ -236,6 +273,10 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
         "hasPrefix": (2, string_test("hasPrefix", lambda s, a: s.startswith(a))),
         "removeSuffix": (2, string_trim("removeSuffix", lambda s, a: s[: -len(a)] if a and s.endswith(a) else s)),
         "removePrefix": (2, string_trim("removePrefix", lambda s, a: s[len(a):] if s.startswith(a) else s)),
+        "foldl'": (3, fold_left),
+        "foldl": (3, fold_left),
+        "foldr": (3, fold_right),
+        "match": (2, match),
         "readDir": (1, read_dir),
         "pathExists": (1, path_exists),
         "listFilesRecursive": (1, list_files_recursive),
@@ -245,7 +286,10 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
 
 # Which of them `builtins` has (the rest are only in nixpkgs' lib).
 BUILTINS = frozenset({"map", "filter", "concatMap", "concatLists", "attrNames", "attrValues", "mapAttrs",
-                      "listToAttrs", "hasAttr", "length", "head", "readDir", "pathExists", "getEnv"})
+                      "listToAttrs", "hasAttr", "length", "head", "readDir", "pathExists", "getEnv", "foldl'",
+                      "match"})
+# A regular expression written alike in POSIX extended syntax and Python's.
+_PORTABLE_REGEX = re.compile(r"[A-Za-z0-9_.*+?^$()|\[\] /:@=,-]*")
 
 
 def _select(value: v.Value, name: str) -> v.Value | None:

@@ -8,6 +8,8 @@ its value unknown.
 """
 from __future__ import annotations
 
+import os
+
 from typing import Callable
 
 from . import functions, values as v
@@ -216,8 +218,12 @@ class Builtins:
     @staticmethod
     def _to_string(span: Span, value: v.Lazy) -> v.Value:
         forced = v.force(value)
+        if isinstance(forced, v.AttrsV) and "outPath" in forced.attrs:   # a flake's `self`, a derivation
+            forced = v.force(forced.attrs["outPath"].value)
         if isinstance(forced, v.Str):
             return forced
+        if isinstance(forced, v.PathV) and forced.resolved:   # Nix gives the path itself, not a store copy
+            return v.Str((os.path.abspath(forced.resolved),), span)
         if isinstance(forced, v.Const):
             if forced.value is True:
                 return v.Str(("1",), span)

@@ -136,7 +136,17 @@ class _Discoverer:
             return v.Unknown(None)
         outputs_function = v.force(flake.attrs["outputs"].value)
         outputs: list[v.Value] = []
-        self_value = v.Thunk(lambda: outputs[0] if outputs else v.Unknown(None, "self"))
+
+        def flake_self() -> v.Value:
+            """`self`: the flake's outputs, whose `outPath` is its source -- this repository,
+            so that `self + "/hosts/web"` and `"${self}/modules"` name its files."""
+            value = v.force(outputs[0]) if outputs else v.Unknown(None, "self")
+            if not isinstance(value, v.AttrsV):
+                return value
+            source = v.Attr(v.Str((self.root,), None), None, None)
+            return v.AttrsV({**value.attrs, "outPath": source}, value.span, value.explicit)
+
+        self_value = v.Thunk(flake_self)
 
         def member(name: str) -> v.Lazy:
             return self_value if name == "self" else self.builders.input(name, self.lib)

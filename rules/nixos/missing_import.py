@@ -1,5 +1,8 @@
 """NX003 missing-import."""
+import os
+
 from stereos_lint.checking.rule import FileContext, rule
+from stereos_lint.systems.discovery import repository_root
 
 
 @rule("NX003", "missing-import", severity="error", scope="file",
@@ -8,7 +11,10 @@ def check(ctx: FileContext):
     """`imports = [ ./hardware.nix ];` fails evaluation when the file is gone
     (renamed, not committed, a typo).  A folder is imported through its
     `default.nix`, which must exist too.  Entries that cannot be resolved
-    statically (`"${modulesPath}/profiles/qemu-guest.nix"`) are not checked.
+    statically (`"${modulesPath}/profiles/qemu-guest.nix"`) are not checked, nor
+    are paths outside the repository (`/etc/nixos/hardware-configuration.nix`,
+    which an impure build reads from the machine it runs on: whether that file
+    exists is not known here).
     The file's modules are read from the evaluations it is part of, a system's
     or its own as a fragment.
 
@@ -21,10 +27,19 @@ def check(ctx: FileContext):
         imports = [ ./hardware-configuration.nix ];
     """
     reported = set()
+    root = repository_root(ctx.parsed.source.path)
     for module in ctx.modules():
         for entry in module.imports:
             if entry.path is not None and not entry.exists and entry.span is not None \
-                    and (entry.span.start, entry.span.end) not in reported:
+                    and not _elsewhere(entry, root) and (entry.span.start, entry.span.end) not in reported:
                 reported.add((entry.span.start, entry.span.end))
                 yield ctx.finding(entry.span, f"imports entry {entry.written} points to {entry.path}, "
                                               "which does not exist")
+
+
+def _elsewhere(entry, root: str | None) -> bool:
+    """Whether the entry names a file outside the repository (outside any repository: one
+    written as an absolute path)."""
+    if root is None:
+        return entry.written.lstrip('"').startswith("/")
+    return os.path.commonpath([os.path.abspath(entry.path), root]) != root
