@@ -170,8 +170,7 @@ class Interpreter:
         return parts if raw else _join_text(parts)
 
     def coerce_to_string(self, value: v.Value, span: Span) -> str | v.Unknown:
-        if isinstance(value, v.AttrsV) and "outPath" in value.attrs:   # a flake's `self`, a derivation
-            value = v.force(value.attrs["outPath"].value)
+        value = v.as_string(value)
         if isinstance(value, v.Str):
             known = value.known
             return known if known is not None else v.Unknown(span, "interpolated string")

@@ -9,7 +9,6 @@ its value unknown.
 from __future__ import annotations
 
 import os
-
 from typing import Callable
 
 from . import functions, values as v
@@ -217,9 +216,7 @@ class Builtins:
 
     @staticmethod
     def _to_string(span: Span, value: v.Lazy) -> v.Value:
-        forced = v.force(value)
-        if isinstance(forced, v.AttrsV) and "outPath" in forced.attrs:   # a flake's `self`, a derivation
-            forced = v.force(forced.attrs["outPath"].value)
+        forced = v.as_string(v.force(value))
         if isinstance(forced, v.Str):
             return forced
         if isinstance(forced, v.PathV) and forced.resolved:   # Nix gives the path itself, not a store copy

@@ -86,7 +86,7 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
             return v.AttrsV(attrs, span)
         return v.Unknown(span, "attribute-set update with a value that cannot be known")
     if op == "+":
-        left, right = _as_string(left), _as_string(right)
+        left, right = v.as_string(left), v.as_string(right)
         if isinstance(left, v.Str) and isinstance(right, v.Str):
             return v.Str(left.parts + right.parts, span)
         if isinstance(left, v.PathV) and isinstance(right, v.Str) and right.known is not None and left.resolved:
@@ -104,14 +104,6 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
                 return v.Const(int(a_num / b_num), span)
             return v.Const(a_num / b_num, span)
     return v.Unknown(span, f"operator {op}")
-
-
-def _as_string(value: v.Value) -> v.Value:
-    """A set with `outPath` (a flake's `self`, a derivation) is that path where a string is
-    wanted, as Nix coerces it."""
-    if isinstance(value, v.AttrsV) and "outPath" in value.attrs:
-        return v.force(value.attrs["outPath"].value)
-    return value
 
 
 _PROPERTIES = (v.If, v.Override, v.Merge, v.Order)

@@ -214,6 +214,14 @@ class Order(Value):
         self.span = span
 
 
+def as_string(value: Value) -> Value:
+    """A set with `outPath` (a flake's `self`, a derivation) stands for that value where
+    a string is wanted, as Nix coerces it; anything else is itself."""
+    if isinstance(value, AttrsV) and "outPath" in value.attrs:
+        return force(value.attrs["outPath"].value)
+    return value
+
+
 def truth(value: Value) -> bool | None:
     """True/False for a known boolean, None for anything else."""
     if isinstance(value, Const) and isinstance(value.value, bool):
