@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from lintutil import FIXTURES, write_tree
@@ -73,6 +74,50 @@ def test_the_architecture_is_read_from_nixpkgs_host_platform(tmp_path):
     [box] = systems(tmp_path)
     assert box["system"] == "x86_64-linux"
     assert [f["code"] for f in findings(tmp_path)] == ["ST102"]   # hvc0 last, on x86_64
+
+
+@pytest.mark.parametrize("host, pkgs, arch", [
+    # flake-parts: the package set withSystem gives, handed to the system as nixpkgs.pkgs
+    ('withSystem "x86_64-linux" ({ pkgs, ... }: inputs.nixpkgs.lib.nixosSystem {', "pkgs", "x86_64-linux"),
+    ('withSystem "aarch64-linux" ({ pkgs, ... }: inputs.nixpkgs.lib.nixosSystem {', "pkgs", "aarch64-linux"),
+    # nixpkgs imported for a system
+    ("(inputs.nixpkgs.lib.nixosSystem {", 'import inputs.nixpkgs { system = "x86_64-linux"; }', "x86_64-linux"),
+    ("(inputs.nixpkgs.lib.nixosSystem {", "import inputs.nixpkgs { localSystem.system = \"x86_64-linux\"; }",
+     "x86_64-linux"),
+    # a package set whose system is not known says nothing
+    ("(inputs.nixpkgs.lib.nixosSystem {", "import inputs.nixpkgs { }", None),
+])
+def test_the_architecture_is_read_from_the_package_set_given_as_nixpkgs_pkgs(tmp_path, host, pkgs, arch):
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } ({ withSystem, ... }: {
+    systems = [ "x86_64-linux" "aarch64-linux" ];
+    flake.nixosConfigurations.box = HOST
+      modules = [ { nixpkgs.pkgs = PKGS; } ./boot.nix ];
+    });
+  });
+}
+""".replace("HOST", host).replace("PKGS", pkgs),
+        "boot.nix": CLEAN_BOOT,
+    })
+    [box] = systems(tmp_path)
+    assert box["system"] == arch
+    # judged on that architecture: hvc0 last is right on aarch64, wrong on x86_64 (a system whose
+    # architecture is not known, and whose modules never ask, is judged once)
+    assert [f["code"] for f in findings(tmp_path)] == (["ST102"] if arch == "x86_64-linux" else [])
+
+
+def test_a_module_handing_on_its_own_pkgs_names_no_architecture(tmp_path):
+    # A module's `pkgs` is the package set of the architecture being judged: reading that
+    # back as the system's own would be circular.
+    write_tree(tmp_path, {
+        "flake.nix": ("{ outputs = { nixpkgs, ... }: { nixosConfigurations.box = nixpkgs.lib.nixosSystem "
+                      "{ modules = [ ./pkgs.nix ./boot.nix ]; }; }; }\n"),
+        "pkgs.nix": "{ pkgs, ... }: { nixpkgs.pkgs = pkgs; }\n",
+        "boot.nix": CLEAN_BOOT,
+    })
+    [box] = systems(tmp_path)
+    assert box["system"] is None
 
 
 def test_a_system_whose_architecture_cannot_be_known_records_why(tmp_path):

@@ -78,13 +78,22 @@ class Builders:
 
     def nixpkgs(self, lib: v.Value) -> v.Primop:
         """`import <nixpkgs>` / `import nixpkgs`: a function of the nixpkgs config returning pkgs."""
+        return v.Primop("nixpkgs", 1, lambda span, config: self.pkgs(lib, _configured_system(config)))
+
+    def pkgs(self, lib: v.Value, system: v.Lazy | None = None) -> Namespace:
+        """A package set: opaque, but for its `lib`, `pkgs.nixos` and -- where it is known
+        which system it is for (`import nixpkgs { system = …; }`, flake-parts' `pkgs` in
+        `withSystem`) -- its `system`, from which `nixpkgs.pkgs = pkgs` gives a system's
+        architecture (see pkgs_system)."""
         def member(attr: str) -> v.Lazy | None:
             if attr == "lib":
                 return lib
             if attr == "nixos":
                 return v.Primop("nixos", 1, self._pkgs_nixos)
+            if attr == "system":
+                return system
             return None
-        return v.Primop("nixpkgs", 1, lambda span, _config: Namespace("pkgs", member))
+        return PackageSet(member)
 
     def eval_config(self) -> v.Primop:
         return v.Primop("eval-config", 1, self._eval_config)
@@ -195,6 +204,40 @@ def _file(path: str, text: str, span: Span | None) -> ModuleRef:
     if os.path.isdir(path):
         path = os.path.join(path, "default.nix")
     return ModuleRef(FILE, text, path, span=span, exists=os.path.isfile(path))
+
+
+def _configured_system(config: v.Lazy) -> v.Lazy | None:
+    """The `system` (or `localSystem`, a string or `{ system }`) nixpkgs is imported with."""
+    value = v.force(config)
+    if not isinstance(value, v.AttrsV):
+        return None
+    for name in ("system", "localSystem"):
+        if name in value.attrs:
+            found = value.attrs[name].value
+            inner = v.force(found)
+            if isinstance(inner, v.AttrsV) and "system" in inner.attrs:
+                return inner.attrs["system"].value
+            return found
+    return None
+
+
+class PackageSet(Namespace):
+    """A package set made where systems are built (not a module's own `pkgs`, whose
+    system is the one being judged)."""
+
+    __slots__ = ()
+
+    def __init__(self, members):
+        super().__init__("pkgs", members)
+
+
+def pkgs_system(value: v.Lazy) -> str | None:
+    """The system a package set is for, where it is known (see Builders.pkgs)."""
+    value = v.force(value)
+    if not isinstance(value, PackageSet):
+        return None
+    system = v.force(value.select("system"))
+    return system.known if isinstance(system, v.Str) else None
 
 
 def describe(value: v.Value) -> str:

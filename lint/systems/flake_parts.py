@@ -77,7 +77,8 @@ class FlakeParts:
         return Namespace("flake-parts", lambda name: known.get(name))
 
     def _per_system_arguments(self, system: v.Lazy, inputs: v.Lazy, span: Span) -> Namespace:
-        known = {"system": system, "lib": self.interp.builtins.lib, "inputs": inputs}
+        lib = self.interp.builtins.lib
+        known = {"system": system, "lib": lib, "inputs": inputs, "pkgs": self.builders.pkgs(lib, system)}
         return Namespace("perSystem", lambda name: known.get(name))
 
     def _per_system_outputs(self, functions: list[v.Lazy], systems: list[str], inputs: v.Lazy,

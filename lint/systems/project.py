@@ -29,6 +29,7 @@ from ..nix.parser import ParsedFile, parse_source
 from ..nix.source import SourceFile, Span
 from .discovery import Discovery, discover, repository_root
 from ..modules.types import module_system_lib
+from .builders import pkgs_system
 from .system import FILE, INLINE, ModuleRef, System
 
 DEFAULT_SYSTEMS = ("aarch64-linux", "x86_64-linux")   # architectures judged where a system's is not known
@@ -503,11 +504,15 @@ class Project:
 
     @staticmethod
     def _host_platform(config: EffectiveConfig) -> str | None:
-        """The architecture the configuration itself names (`nixpkgs.hostPlatform`)."""
+        """The architecture the configuration itself names (`nixpkgs.hostPlatform`), or that
+        of the package set it is given (`nixpkgs.pkgs = pkgs` in flake-parts' `withSystem`)."""
         for option in HOST_PLATFORM_OPTIONS:
             resolution = config.resolve(option)
             if resolution.defined and resolution.known and isinstance(resolution.value, str):
                 return resolution.value
+        resolution = config.resolve("nixpkgs.pkgs")
+        if resolution.defined and resolution.winner is not None and resolution.uncertain is None:
+            return pkgs_system(resolution.winner.value)
         return None
 
     # -- module-graph roots (where no system is known) ------------------------------------------------
