@@ -34,6 +34,8 @@ EXPRESSIONS = [
     "builtins.match \"([a-z]+)(-([0-9]+))?\" \"host\"",
     "builtins.match \"[^.]+[.]nix\" \"default.nix\"",
     "builtins.match \"(.*)[.]nix\" \"hosts/web.nix\"",
+    "builtins.match \"a.b\" \"a\\nb\"",
+    "builtins.match \"(a*)(a*)\" \"aaa\"",
     "builtins.match \"a|b\" \"b\"",
     "builtins.match \"x(a|b)\" \"xb\"",
     "builtins.match \"[[:alpha:]]+\" \"abc\"",
