@@ -54,6 +54,11 @@ LIB_EXPRESSIONS = [
     "lib.foldl (acc: x: acc + x) \"\" [ \"a\" \"b\" \"c\" ]",
     "lib.foldl' (acc: x: acc // x) { } (map (h: { ${h} = h; }) [ \"web\" \"db\" ])",
     "lib.foldr (x: acc: [ x ] ++ acc) [ ] [ 1 2 3 ]",
+    # lib.extend: the overlay sees the extended lib as final and the old one as prev
+    "(lib.extend (final: prev: { mine.double = x: x * 2; four = final.mine.double 2; })).four",
+    "(lib.extend (final: prev: { hasSuffix = s: x: prev.hasSuffix s x; })).hasSuffix \"x\" \"linux\"",
+    "let l = lib.extend (final: prev: { a = 1; }); in (l.extend (f: p: { b = p.a + 1; })).b",
+    "(lib.extend (final: prev: { })).mapAttrs (n: v: v + 1) { a = 1; }",
 ]
 
 

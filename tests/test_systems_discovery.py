@@ -284,6 +284,36 @@ in { nixosConfigurations = foldl' (acc: x: acc // x) { } (map importHost hosts);
                      "webvm": ("x86_64-linux", ["boot.nix", "vm.nix"])}
 
 
+def test_hosts_mapped_with_an_extended_lib_and_filtered_by_architecture(tmp_path):
+    # lib = nixpkgs.lib.extend (…): the extended lib still builds systems; darwin hosts go
+    # to darwinConfigurations, which builds no NixOS system.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs, nix-darwin, ... }@inputs: let
+    lib = nixpkgs.lib.extend (final: prev: { mine = import ./lib { lib = final; }; });
+    hosts = { web = "x86_64-linux"; pi = "aarch64-linux"; mac = "aarch64-darwin"; };
+    mkHosts = { predicate, builder }: lib.mapAttrs (hostname: system: builder {
+      inherit system;
+      modules = [ ./hosts/${hostname}.nix (lib.mine.role hostname) ];
+    }) (lib.filterAttrs (_: predicate) hosts);
+  in {
+    nixosConfigurations = mkHosts { predicate = lib.hasSuffix "linux"; builder = lib.nixosSystem; };
+    darwinConfigurations = mkHosts { predicate = lib.hasSuffix "darwin"; builder = nix-darwin.lib.darwinSystem; };
+  };
+}
+""",
+        "lib/default.nix": "{ lib }: { role = name: ../roles + \"/${name}.nix\"; }\n",
+        "hosts/web.nix": "{ networking.hostName = \"web\"; }\n",
+        "hosts/pi.nix": "{ networking.hostName = \"pi\"; }\n",
+        "roles/web.nix": "{ }\n",
+        "roles/pi.nix": "{ }\n",
+    })
+    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]])
+             for s in systems(tmp_path)}
+    assert found == {"pi": ("aarch64-linux", ["hosts/pi.nix", "roles/pi.nix"]),
+                     "web": ("x86_64-linux", ["hosts/web.nix", "roles/web.nix"])}
+
+
 def test_modules_imported_through_a_folder_scan_with_to_string(tmp_path):
     write_tree(tmp_path, {
         ".stereos-lint.toml": "",   # the repository's root, where configuration.nix is the system

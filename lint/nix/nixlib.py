@@ -90,7 +90,26 @@ class Builtins:
             return self.lib_extensions[name]
         if name in LIB_NAMESPACES:
             return self.lib
+        if name == "extend":
+            return v.Primop("extend", 1, lambda span, overlay: self._extended_lib(self.lib, overlay, span))
         return self._lib_functions.get(name)
+
+    def _extended_lib(self, base: Namespace, overlay: v.Lazy, span: Span) -> Namespace:
+        """`lib.extend (final: prev: { … })`: lib with the overlay's attributes, which see
+        the extended lib as `final` and this one as `prev`.  Where the overlay's result
+        cannot be known, neither can any name of the extended lib."""
+        def member(name: str) -> v.Lazy | None:
+            added = v.force(additions)
+            if not isinstance(added, v.AttrsV):
+                return v.Unknown(span, "lib.extend with an overlay that cannot be known")
+            if name in added.attrs:
+                return added.attrs[name].value
+            if name == "extend":
+                return v.Primop("extend", 1, lambda s, more: self._extended_lib(extended, more, s))
+            return base.select(name)
+        extended = Namespace("lib", member)
+        additions = v.Thunk(lambda: self.interp.apply(self.interp.apply(v.force(overlay), extended, span), base, span))
+        return extended
 
     def _import(self, span: Span, path: v.Lazy) -> v.Value:
         """`import PATH`: the file's value where the interpreter was given an importer
