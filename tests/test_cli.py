@@ -172,3 +172,50 @@ def test_nested_duplicate_is_reported_once_under_its_full_name(tmp_path):
     tree = write_tree(tmp_path, {"m.nix": "{ x = { a = { b = 1; b = 2; }; }; }\n"})
     found = json.loads(invoke("--select", "NX001", "--format", "json", tree).output)
     assert [(f["line"], f["column"], f["message"].split(" ")[0]) for f in found] == [(1, 22, "x.a.b")]
+
+
+def _invariant(option: str, equals: str) -> str:
+    return f'select = ["policy"]\n[[invariant]]\ncode = "T001"\noption = "{option}"\nequals = {equals}\n'
+
+
+def test_a_missing_option_is_not_fixed_into_a_set_off_its_path(tmp_path):
+    # Found on a public configuration: the first thing written under `programs` is the
+    # `enable` of `programs.hyprland = { … }`; writing `enable = false;` beside it set
+    # hyprland's twice (Nix refuses the file) and never command-not-found.
+    text = "{\n  programs.hyprland = {\n    enable = true;\n  };\n}\n"
+    tree = write_tree(tmp_path, {".stereos-lint.toml": _invariant("programs.command-not-found.enable", "false"),
+                                 "m.nix": text})
+    [finding] = json.loads(invoke("--format", "json", tree).output)
+    assert finding["message"].startswith("programs.command-not-found.enable is not set")
+    invoke("--fix", tree)
+    assert (tree / "m.nix").read_text() == text
+
+
+def test_a_missing_option_is_not_fixed_into_a_set_under_a_mkif(tmp_path):
+    # A value written under `lib.mkIf config.desktop.enable` sets nothing where the desktop
+    # is off: the fix was written again on every round of --fix.
+    text = "{ config, lib, ... }:\n{\n  config = lib.mkIf config.desktop.enable {\n" \
+           "    services.xserver.enable = true;\n  };\n}\n"
+    tree = write_tree(tmp_path, {".stereos-lint.toml": _invariant("services.udisks2.enable", "false"), "m.nix": text})
+    [finding] = json.loads(invoke("--format", "json", tree).output)
+    assert finding["message"].startswith("services.udisks2.enable is not set") and finding["fix"] is None
+    invoke("--fix", tree)
+    assert (tree / "m.nix").read_text() == text
+
+
+def test_a_fix_that_leaves_its_finding_is_written_once(tmp_path):
+    from stereos_lint.checking.findings import Edit, Finding, Fix, Severity
+    from stereos_lint.interfaces.cli import _fix_until_stable
+    from stereos_lint.nix.source import Span
+
+    target = tmp_path / "m.nix"
+    target.write_text("{\n  a = 1;\n}\n")
+
+    def lint():   # a rule whose fix does not make its finding go
+        source = parse_file(str(target)).source
+        at = source.data.index(b"}")
+        return [Finding("T001", "t", Severity.ERROR, "b is missing", Span(source, at, at),
+                        Fix("add b", (Edit(Span(source, at, at), "  b = 2;\n"),)))]
+
+    _fix_until_stable(lint(), lint)
+    assert target.read_text() == "{\n  a = 1;\n  b = 2;\n}\n"

@@ -245,7 +245,8 @@ def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str
         return None
     literal = ("lib.mkForce " if forced else "") + nix_literal(value)
     message = f"add {format_option(path)} = {literal}"
-    presence = next((p for p in config.written_at(anchor) if isinstance(p, Presence) and p.explicit), None)
+    presence = next((p for p in config.written_at(anchor) if isinstance(p, Presence) and p.explicit
+                     and not p.conditional), None)
     if presence is not None and path[:len(presence.prefix)] == presence.prefix and presence.binding_span:
         closing = data.rfind(b"}", anchor.end, presence.binding_span.end)
         closing_line = data.rfind(b"\n", 0, closing) + 1
@@ -258,7 +259,11 @@ def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str
     found = _binding_at(config, anchor)
     if found is None:
         return None
-    depth, binding = found
+    depth, binding, set_path, conditional = found
+    if path[:depth] != set_path or conditional:
+        # The anchor's set is not on the option's path (`programs.hyprland = { enable … }`),
+        # or it is under a mkIf: a value written there would not set the option.
+        return None
     line_end = data.find(b"\n", binding.end)
     line_end = len(data) if line_end == -1 else line_end
     rest = data[binding.end:line_end].strip()
@@ -272,14 +277,19 @@ def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str
     return Fix(message, (Edit(Span(anchor.source, at, at), text),))
 
 
-def _binding_at(config: EffectiveConfig, anchor: Span) -> tuple[int, Span] | None:
-    """The binding whose attribute path is `anchor`, and how many option names lie
-    above the set it is written in."""
+def _binding_at(config: EffectiveConfig, anchor: Span) -> tuple[int, Span, tuple, bool] | None:
+    """The binding whose attribute path is `anchor`, how many option names lie above the
+    set it is written in, those names (the set's own path), and whether it is written
+    under a mkIf."""
     key_path = parse_option(anchor.text.replace(" ", ""))
     for written in config.written_at(anchor):     # definitions first, then attribute sets
         if written.binding_span is not None:
-            option = written.option if isinstance(written, Definition) else written.prefix
-            return len(option) - len(key_path), written.binding_span
+            if isinstance(written, Definition):
+                option, conditional = written.option, bool(written.conditions) or not written.active
+            else:
+                option, conditional = written.prefix, written.conditional
+            depth = len(option) - len(key_path)
+            return depth, written.binding_span, tuple(option[:depth]), conditional
     return None
 
 

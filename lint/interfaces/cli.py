@@ -20,7 +20,7 @@ from . import explain_value, systems_listing
 from ..checking import baseline
 from . import parallel
 from ..checking.findings import Severity
-from ..checking.fixes import fixed_files, unified_diff
+from ..checking.fixes import fix_edits, fixed_files, unified_diff
 from ..systems.project import DEFAULT_SYSTEMS, Project
 from ..systems.system import FILE, ModuleRef, System
 from .reporters import REPORTERS, render
@@ -168,16 +168,27 @@ def check(paths, output_format, select, extend_select, ignore, config_file, show
 
 
 def _fix_until_stable(findings, lint, rounds: int = 10):
-    """Apply fixes, lint again, repeat while a round still changes something."""
+    """Apply fixes, lint again, repeat while a round still changes something.  A finding
+    whose fix was applied and that is found again keeps its fix to itself: writing the
+    same edit once more would only repeat it."""
+    applied: set[tuple] = set()
     for _ in range(rounds):
-        changes = fixed_files(findings)
+        fixable = [f for f in findings if f.fix is not None and _fix_key(f) not in applied]
+        changes = fixed_files(fixable)
         if not changes:
             break
+        taken = fix_edits(fixable)   # a fix overlapping one taken before it waits for the next round
+        applied.update(_fix_key(f) for f in fixable if f.path in changes
+                       and all(any(e is t for t in taken.get(f.path, ())) for e in f.fix.edits))
         for path, (_, after) in changes.items():
             with open(path, "wb") as handle:
                 handle.write(after)
         findings = lint()
     return findings
+
+
+def _fix_key(finding) -> tuple:
+    return finding.code, finding.path, finding.message, finding.fix.message
 
 
 @main.command(name="eval")

@@ -62,6 +62,7 @@ class Presence:
     binding_span: Span | None
     explicit: bool
     rank: tuple = field(default=(), repr=False, compare=False)
+    conditional: bool = False   # written under a mkIf (undecided, or known false)
 
 
 class ModuleDefinitions:
@@ -234,7 +235,8 @@ class ModuleDefinitions:
             return
         if isinstance(value, v.AttrsV) and value.attrs:
             if path:
-                presence = Presence(path, self.module, item.key_span, item.binding_span, value.explicit)
+                presence = Presence(path, self.module, item.key_span, item.binding_span, value.explicit,
+                                    conditional=bool(item.conditions) or not item.active)
                 presence.rank = rank
                 node.presences.append(presence)
                 self._remember(presence)
