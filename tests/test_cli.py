@@ -181,14 +181,18 @@ def _invariant(option: str, equals: str) -> str:
 def test_a_missing_option_is_not_fixed_into_a_set_off_its_path(tmp_path):
     # Found on a public configuration: the first thing written under `programs` is the
     # `enable` of `programs.hyprland = { … }`; writing `enable = false;` beside it set
-    # hyprland's twice (Nix refuses the file) and never command-not-found.
+    # hyprland's twice (Nix refuses the file) and never command-not-found.  The name says
+    # "not … into a set off its path": it goes after the enclosing binding instead.
     text = "{\n  programs.hyprland = {\n    enable = true;\n  };\n}\n"
     tree = write_tree(tmp_path, {".stereos-lint.toml": _invariant("programs.command-not-found.enable", "false"),
                                  "m.nix": text})
     [finding] = json.loads(invoke("--format", "json", tree).output)
     assert finding["message"].startswith("programs.command-not-found.enable is not set")
     invoke("--fix", tree)
-    assert (tree / "m.nix").read_text() == text
+    # after the binding of the set that is on its path (the module's own), with its whole path
+    assert (tree / "m.nix").read_text() == \
+        "{\n  programs.hyprland = {\n    enable = true;\n  };\n  programs.command-not-found.enable = false;\n}\n"
+    assert json.loads(invoke("--format", "json", tree).output) == []
 
 
 def test_a_missing_option_is_not_fixed_into_a_set_under_a_mkif(tmp_path):
@@ -219,3 +223,12 @@ def test_a_fix_that_leaves_its_finding_is_written_once(tmp_path):
 
     _fix_until_stable(lint(), lint)
     assert target.read_text() == "{\n  a = 1;\n  b = 2;\n}\n"
+
+
+def test_a_missing_option_goes_after_the_enclosing_binding_on_its_path(tmp_path):
+    text = "{\n  services = {\n    xserver = {\n      enable = true;\n    };\n  };\n}\n"
+    tree = write_tree(tmp_path, {".stereos-lint.toml": _invariant("services.udisks2.enable", "false"), "m.nix": text})
+    invoke("--fix", tree)
+    assert (tree / "m.nix").read_text() == \
+        "{\n  services = {\n    xserver = {\n      enable = true;\n    };\n    udisks2.enable = false;\n  };\n}\n"
+    assert json.loads(invoke("--format", "json", tree).output) == []

@@ -260,10 +260,19 @@ def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str
     if found is None:
         return None
     depth, binding, set_path, conditional = found
-    if path[:depth] != set_path or conditional:
-        # The anchor's set is not on the option's path (`programs.hyprland = { enable … }`),
-        # or it is under a mkIf: a value written there would not set the option.
-        return None
+    if conditional:
+        return None  # under a mkIf: a value written there would not set the option
+    if path[:depth] != set_path:
+        # The anchor's set is not on the option's path (`enable` in `programs.hyprland = {`
+        # for programs.command-not-found): after the enclosing binding whose set is.
+        outward = _binding_on_path(config, binding, depth, set_path, path)
+        if outward is None:
+            return None
+        depth, binding = outward
+        line_start = data.rfind(b"\n", 0, binding.start) + 1
+        indent = data[line_start:binding.start]
+        if indent.strip():
+            return None
     line_end = data.find(b"\n", binding.end)
     line_end = len(data) if line_end == -1 else line_end
     rest = data[binding.end:line_end].strip()
@@ -290,6 +299,38 @@ def _binding_at(config: EffectiveConfig, anchor: Span) -> tuple[int, Span, tuple
                 option, conditional = written.prefix, written.conditional
             depth = len(option) - len(key_path)
             return depth, written.binding_span, tuple(option[:depth]), conditional
+    return None
+
+
+_LITERAL_SETS = ("attrset_expression", "rec_attrset_expression")
+
+
+def _binding_on_path(config: EffectiveConfig, binding: Span, depth: int, set_path: tuple,
+                     path: tuple) -> tuple[int, Span] | None:
+    """Outward from `binding` (written in the set at `set_path`, `depth` names deep), through
+    literal sets only -- never through a mkIf or a function call -- the first binding
+    written in a set on `path`: (that set's depth, the binding)."""
+    module = next((m for m in config.modules if m.parsed is not None and m.parsed.root is not None
+                   and m.parsed.source is binding.source), None)
+    if module is None:
+        return None
+    node = module.parsed.root.descendant_for_byte_range(binding.start, binding.end)
+    while node is not None and not (node.type == "binding" and node.start_byte == binding.start
+                                    and node.end_byte == binding.end):
+        node = node.parent
+    while node is not None:
+        literal = node.parent.parent if node.parent is not None and node.parent.type == "binding_set" else None
+        outer = literal.parent if literal is not None and literal.type in _LITERAL_SETS else None
+        if outer is None or outer.type != "binding":
+            return None
+        attrpath = outer.child_by_field_name("attrpath")
+        names = parse_option(binding.source.text(attrpath.start_byte, attrpath.end_byte)) if attrpath else ()
+        depth -= len(names)
+        if not names or depth < 0:
+            return None
+        if path[:depth] == set_path[:depth]:
+            return depth, Span(binding.source, outer.start_byte, outer.end_byte)
+        node = outer
     return None
 
 
