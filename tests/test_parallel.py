@@ -246,3 +246,11 @@ def test_chunks_are_collected_once_their_garbage_is_large_and_not_before(generat
     small = dump(parallel.lint(files, DEFAULT_SYSTEMS, None, rules, jobs=1, min_files=0))
     assert events == ["part", "collect"] * (len(events) // 2) and len(events) >= 8
     assert small == large
+
+
+def test_pool_workers_share_the_garbage_budget(monkeypatch):
+    # Memory must not grow with the number of cores: each of N workers collects once it
+    # holds 1/N of the budget.
+    monkeypatch.setattr(parallel, "GARBAGE_BUDGET", 2_000_000)
+    parallel._share_budget(8)
+    assert parallel.GARBAGE_BUDGET == 250_000

@@ -332,7 +332,9 @@ def _execute(tasks: list[tuple], jobs: int, costs: list[int]) -> list[tuple[list
 
     results: list = [None] * len(tasks)
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        workers = min(jobs, len(tasks))
+        # The workers share the budget of garbage, so that memory does not grow with the cores.
+        with ProcessPoolExecutor(max_workers=workers, initializer=_share_budget, initargs=(workers,)) as pool:
             # The costliest chunks first, so that the last ones to finish are small.
             order = sorted(range(len(tasks)), key=lambda i: (-costs[i], i))
             futures = {i: pool.submit(_lint_chunk, tasks[i]) for i in order}
@@ -366,7 +368,13 @@ def _lint_chunk(task: tuple) -> tuple[list[Finding], list[str]]:
     return findings, read
 
 
-GARBAGE_BUDGET = 2_000_000   # objects: about 400 MB
+GARBAGE_BUDGET = 2_000_000   # objects: about 400 MB, for all the processes of a run together
+
+
+def _share_budget(workers: int) -> None:
+    """In a pool's worker: its share of the garbage budget."""
+    global GARBAGE_BUDGET
+    GARBAGE_BUDGET = max(1, GARBAGE_BUDGET // workers)
 
 
 def _collect_when_large() -> None:
