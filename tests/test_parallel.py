@@ -248,9 +248,22 @@ def test_chunks_are_collected_once_their_garbage_is_large_and_not_before(generat
     assert small == large
 
 
-def test_pool_workers_share_the_garbage_budget(monkeypatch):
+def test_pool_workers_share_the_garbage_budget(generated_tree, monkeypatch):
     # Memory must not grow with the number of cores: each of N workers collects once it
     # holds 1/N of the budget.
+    import concurrent.futures
+
+    pools = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    class Recorded(real):
+        def __init__(self, *args, **kwargs):
+            pools.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recorded)
+    parallel.lint(nix_files(generated_tree), DEFAULT_SYSTEMS, None, list(load_rules().values()), jobs=2, min_files=0)
+    assert [(p["initializer"], p["initargs"]) for p in pools] == [(parallel._share_budget, (2,))]
     monkeypatch.setattr(parallel, "GARBAGE_BUDGET", 2_000_000)
     parallel._share_budget(8)
     assert parallel.GARBAGE_BUDGET == 250_000

@@ -219,19 +219,24 @@ def test_a_flake_that_names_no_system_builder_still_lets_roots_stand_in(tmp_path
     assert [f["code"] for f in findings(tmp_path)] == ["ST107"]   # the root is a whole system: not set
 
 
-def test_a_module_library_flake_imports_its_tree_and_that_tree_stands_in_whole(tmp_path):
+@pytest.mark.parametrize("relative", [False, True])
+def test_a_module_library_flake_imports_its_tree_and_that_tree_stands_in_whole(tmp_path, monkeypatch, relative):
     # Discovery reads modules/default.nix (`import ./modules`); it is still the root that
-    # stands in for a system, so what net.nix sets is not missing from boot.nix.
+    # stands in for a system, so what net.nix sets is not missing from boot.nix.  flake.nix
+    # is no root, also when the tree is named relatively (`stereos-lint .`).
+    if relative:
+        monkeypatch.chdir(tmp_path)
     write_tree(tmp_path, {
         "flake.nix": "{\n  outputs = { self, nixpkgs }: {\n    nixosModules.default = import ./modules;\n  };\n}\n",
         "modules/default.nix": "{\n  imports = [ ./boot.nix ./net.nix ];\n}\n",
         "modules/boot.nix": CLEAN_BOOT.replace("boot.growPartition = true;", ""),
         "modules/net.nix": "{ boot.growPartition = true; }\n",
     })
-    assert systems(tmp_path) == []
-    assert findings(tmp_path) == []
+    where = Path(".") if relative else tmp_path
+    assert systems(where) == []
+    assert findings(where) == []
     (tmp_path / "modules" / "net.nix").write_text("{ }\n")
-    assert [(f["code"], Path(f["file"]).name) for f in findings(tmp_path)] == [("ST107", "boot.nix")]
+    assert [(f["code"], Path(f["file"]).name) for f in findings(where)] == [("ST107", "boot.nix")]
 
 
 def test_self_names_the_repository_where_it_is_used_as_a_path(tmp_path):

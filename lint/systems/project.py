@@ -327,7 +327,7 @@ class Project:
 
     def _repository_units(self, repository: Repository) -> list[Unit]:
         if repository.roots_stand_in:   # flake.nix is no module (the files it imports may be)
-            flake = os.path.join(repository.root, "flake.nix") if repository.root else None
+            flake = self.canonical(os.path.join(repository.root, "flake.nix")) if repository.root else None
             roots = self._requested_roots if self._requested_roots is not None else self._roots_of(
                 [f for f in repository.files if f != flake])
             units: list[Unit] = []
