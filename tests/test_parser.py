@@ -267,3 +267,16 @@ def test_error_nested_in_a_recovered_region_is_reported_where_it_is():
     parsed = parse(text)
     assert parsed.error is not None
     assert parsed.error.start_position[0] == 4
+
+
+def test_syntax_index_finds_comments_and_sets_in_one_walk_outer_sets_first():
+    from stereos_lint.nix.syntax_index import syntax_index
+
+    text = b"# top\nlet a = { b = rec { c = 1; }; }; /* x */ in { d = a; }  # end\n"
+    parsed = parse_source(SourceFile("x.nix", text))
+    index = syntax_index(parsed)
+    assert [text[n.start_byte:n.end_byte] for n in index.comments] == [b"# top", b"/* x */", b"# end"]
+    assert [n.type for n in index.sets] == ["let_expression", "attrset_expression", "rec_attrset_expression",
+                                            "attrset_expression"]
+    assert syntax_index(parsed) is index     # found once per parsed file
+    assert parse_source(SourceFile("y.nix", text)).syntax_index is None   # and only when asked for

@@ -1,14 +1,13 @@
 """A file's comments, read from the parsed tree (so text inside strings is never a
-comment), found by a tree-sitter query: its traversal runs in C, and valid Nix can
-nest thousands of levels deep.  Used by suppression comments and comment rules."""
+comment), as its syntax index found them.  Used by suppression comments and comment
+rules."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-import tree_sitter
-
-from ..nix.parser import LANGUAGE, ParsedFile
+from ..nix.parser import ParsedFile
+from ..nix.syntax_index import syntax_index
 from ..nix.source import SourceFile, Span
 
 _CODEC = ("utf-8", "surrogateescape")   # exact byte <-> character round trip
@@ -28,8 +27,6 @@ class Comment:
 
 
 _cache: WeakKeyDictionary[SourceFile, list[Comment]] = WeakKeyDictionary()
-# Found by tree-sitter's own traversal (in C): only the comment nodes reach Python.
-_COMMENTS = tree_sitter.Query(LANGUAGE, "(comment) @comment")
 
 
 def comments(parsed: ParsedFile) -> list[Comment]:
@@ -38,11 +35,8 @@ def comments(parsed: ParsedFile) -> list[Comment]:
     if source in _cache:
         return _cache[source]
     found: list[Comment] = []
-    root = parsed.root
-    if root is not None and (b"#" in source.data or b"/*" in source.data):
-        for node in tree_sitter.QueryCursor(_COMMENTS).captures(root).get("comment", ()):
-            found.append(_comment(source, node.start_byte, node.end_byte))
-    found.sort(key=lambda c: c.span.start)
+    if b"#" in source.data or b"/*" in source.data:
+        found = [_comment(source, node.start_byte, node.end_byte) for node in syntax_index(parsed).comments]
     _cache[source] = found
     return found
 

@@ -12,7 +12,7 @@ Only errors that remain are syntax errors.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import tree_sitter
@@ -36,6 +36,7 @@ class ParsedFile:
     error: Span | None  # the first syntax error, or None when the file is valid Nix
     error_message: str = ""
     blanked: bool = False   # the tree is of the text with trailing formal commas blanked
+    syntax_index: object = field(default=None, init=False, repr=False, compare=False)   # see syntax_index.py
 
     @property
     def root(self) -> tree_sitter.Node | None:

@@ -3,14 +3,9 @@ from __future__ import annotations
 
 import re
 
-import tree_sitter
-
 from stereos_lint.checking.rule import FileContext, rule
-from stereos_lint.nix.parser import LANGUAGE
 from stereos_lint.nix.source import Span
-
-SET_KINDS = ("attrset_expression", "rec_attrset_expression", "let_expression", "let_attrset_expression")
-_SETS = tree_sitter.Query(LANGUAGE, "[" + " ".join(f"({kind})" for kind in SET_KINDS) + "] @set")
+from stereos_lint.nix.syntax_index import syntax_index
 
 
 @rule("NX001", "duplicate-attribute", severity="error", scope="file",
@@ -36,11 +31,10 @@ def check(ctx: FileContext):
     # A literal set nested as a binding's value (`a = { … };`) is flattened into the scan of
     # the set around it, which reports its duplicates under their full names; it is not
     # scanned again on its own (that would report each duplicate once per enclosing set,
-    # and make deep nesting cubic).  Sets are found by a tree-sitter query, outer ones
-    # first: its traversal runs in C, so only binding sets reach Python.
+    # and make deep nesting cubic).  The file's syntax index lists its sets, outer ones
+    # first.
     quiet: set[tuple[int, int]] = set()
-    found_sets = tree_sitter.QueryCursor(_SETS).captures(root).get("set", [])
-    for node in sorted(found_sets, key=lambda node: node.start_byte):   # outer sets first
+    for node in syntax_index(ctx.parsed).sets:
         if (node.start_byte, node.end_byte) in quiet:
             continue
         bindings = next((c for c in node.named_children if c.type == "binding_set"), None)
