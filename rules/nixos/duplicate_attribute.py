@@ -57,11 +57,12 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
     without recursion; a path may be extended while it is a set (a dotted prefix or
     a literal `{ … }`), never once it is a value.  Places are kept as byte ranges and
     made spans only for a report: most sets have no duplicate."""
-    seen: dict[tuple, tuple[str, int, int]] = {}
+    paths = _Paths()
+    seen: dict[int, tuple[str, int, int]] = {}   # path -> ("leaf" or "set", where it was first written)
     # A frame: the bindings of one set, the path of that set, and the first prefix of that
-    # path (itself included) that is a leaf, as (length, entry) -- fixed once the set's own
+    # path (itself included) that is a leaf, as (path, entry) -- fixed once the set's own
     # binding was checked, so a binding inside checks only the names it adds.
-    stack = [(iter(bindings.named_children), (), None)]
+    stack = [(iter(bindings.named_children), _Paths.ROOT, None)]
     while stack:
         children, prefix, block = stack[-1]
         binding = next(children, None)
@@ -74,8 +75,7 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
             for attr in attrs.named_children if attrs is not None else ():
                 if attr.type == "identifier":
                     start, end = attr.start_byte, attr.end_byte
-                    report, _ = _check(seen, prefix + (source.text(start, end),), start, end, "leaf", len(prefix),
-                                       block)
+                    report, _, _ = _check(seen, paths, prefix, (source.text(start, end),), start, end, "leaf", block)
                     if report is not None:
                         yield _report(source, report)
             continue
@@ -86,11 +86,10 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
         if not names:
             continue  # a dynamic name cannot be compared statically
         value = binding.child_by_field_name("expression")
-        path = prefix + names
         # `a = { … }; a.b = …;` and `a = rec { … }; a.b = …;` merge, as Nix has it.
         is_set = value is not None and value.type in _LITERAL_SETS
-        report, inner_block = _check(seen, path, attrpath.start_byte, attrpath.end_byte, "set" if is_set else "leaf",
-                                     len(prefix), block)
+        report, inner_block, path = _check(seen, paths, prefix, names, attrpath.start_byte, attrpath.end_byte,
+                                           "set" if is_set else "leaf", block)
         if report is not None:
             yield _report(source, report)
         if is_set:
@@ -103,32 +102,69 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
 _LITERAL_SETS = frozenset({"attrset_expression", "rec_attrset_expression"})
 
 
+class _Paths:
+    """Attribute paths as numbers, each made from its parent's number and its last name:
+    a binding inside sets nested thousands deep costs the names it adds, not the length
+    of its whole path (tuples of names made deep nesting quadratic)."""
+
+    ROOT = 0
+
+    def __init__(self):
+        self._numbers: dict[tuple[int, str], int] = {}
+        self._parts: list[tuple[int, str]] = [(-1, "")]
+        self._dotted: dict[int, str] = {}
+
+    def child(self, parent: int, name: str) -> int:
+        number = self._numbers.get((parent, name))
+        if number is None:
+            number = self._numbers[(parent, name)] = len(self._parts)
+            self._parts.append((parent, name))
+        return number
+
+    def dotted(self, path: int) -> str:
+        """The path as written (`a.b.c`): made for a report only."""
+        found = self._dotted.get(path)
+        if found is None:
+            names = []
+            number = path
+            while number != self.ROOT:
+                number, name = self._parts[number]
+                names.append(name)
+            found = self._dotted[path] = ".".join(reversed(names))
+        return found
+
+
 def _report(source, report) -> tuple[Span, str, Span]:
     start, end, name, first_start, first_end = report
     return Span(source, start, end), name, Span(source, first_start, first_end)
 
 
-def _check(seen: dict, path: tuple, start: int, end: int, kind: str, known_length: int, block):
-    """Record `path` (written at bytes start..end) and return (the report for it or None,
-    the first leaf among its prefixes and itself).  Every prefix of `path` up to
-    `known_length` was recorded by the enclosing set's binding, whose first leaf among
+def _check(seen: dict, paths: _Paths, prefix: int, names: tuple[str, ...], start: int, end: int, kind: str, block):
+    """Record the path `prefix` + `names` (written at bytes start..end) and return (the
+    report for it or None, the first leaf among its prefixes and itself, the path -- or
+    that leaf, where there is one: nothing under a leaf is recorded).  Every prefix up
+    to `prefix` was recorded by the enclosing set's binding, whose first leaf among
     them is `block`."""
     if block is not None:
-        length, entry = block
-        return (start, end, ".".join(path[:length]), entry[1], entry[2]), block
-    for length in range(known_length + 1, len(path)):
-        prefix = path[:length]
-        known = seen.get(prefix)
+        leaf, entry = block
+        return (start, end, paths.dotted(leaf), entry[1], entry[2]), block, leaf
+    path = prefix
+    last = len(names) - 1
+    for index, name in enumerate(names):
+        path = paths.child(path, name)
+        known = seen.get(path)
+        if index < last:
+            if known is None:
+                seen[path] = ("set", start, end)
+            elif known[0] == "leaf":
+                return (start, end, paths.dotted(path), known[1], known[2]), (path, known), path
+            continue
         if known is None:
-            seen[prefix] = ("set", start, end)
-        elif known[0] == "leaf":
-            return (start, end, ".".join(prefix), known[1], known[2]), (length, known)
-    known = seen.get(path)
-    if known is None:
-        seen[path] = (kind, start, end)
-        return None, None
-    report = (start, end, ".".join(path), known[1], known[2]) if kind == "leaf" or known[0] == "leaf" else None
-    return report, ((len(path), known) if known[0] == "leaf" else None)
+            seen[path] = (kind, start, end)
+            return None, None, path
+        report = (start, end, paths.dotted(path), known[1], known[2]) if kind == "leaf" or known[0] == "leaf" else None
+        return report, ((path, known) if known[0] == "leaf" else None), path
+    return None, None, path
 
 
 _PLAIN_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*")
