@@ -45,6 +45,10 @@ EXPRESSIONS = [
     "{ outPath = \"/srv/repo\"; } + \"/hosts/web\"",
     "\"${{ outPath = \"/srv/repo\"; }}/modules\"",
     "toString { outPath = \"/srv/repo\"; }",
+    # file names, as repositories name their hosts after folders
+    "map baseNameOf [ \"/a/b/c.nix\" \"/a/b/\" \"c\" \"\" \"/\" ]",
+    "map dirOf [ \"/a/b/c.nix\" \"/a/b/\" \"c\" \"/c\" ]",
+    "builtins.baseNameOf (builtins.dirOf \"hosts/web/default.nix\")",
 ]
 
 
@@ -59,6 +63,9 @@ LIB_EXPRESSIONS = [
     "(lib.extend (final: prev: { hasSuffix = s: x: prev.hasSuffix s x; })).hasSuffix \"x\" \"linux\"",
     "let l = lib.extend (final: prev: { a = 1; }); in (l.extend (f: p: { b = p.a + 1; })).b",
     "(lib.extend (final: prev: { })).mapAttrs (n: v: v + 1) { a = 1; }",
+    "lib.pipe 2 [ (x: x * 3) (x: x + 1) ]",
+    "lib.pipe [ 1 2 3 ] [ (map (x: x * 2)) (builtins.filter (x: x > 2)) ]",
+    "(lib // { double = x: x * 2; }).double (lib.pipe 1 [ (x: x + 1) ])",
 ]
 
 
@@ -117,6 +124,22 @@ def test_to_string_of_a_path_is_the_path_itself_as_nix_has_it(tmp_path):
     expression = "[ (toString ./hosts) \"${toString ./.}/hosts/web\" ]"
     assert _ours(expression, tmp_path) == _nix(expression, tmp_path) == [
         str(tmp_path / "hosts"), str(tmp_path / "hosts" / "web")]
+
+
+def test_file_names_of_paths_and_suffixes_of_their_store_copies_as_nix_has_them(tmp_path):
+    # lib.hasSuffix compares a path as the store path Nix copies it to (/nix/store/HASH-NAME);
+    # repositories filter `listFilesRecursive` with it.
+    require_oracle()
+    (tmp_path / "hosts" / "web").mkdir(parents=True)
+    for name in ("default.nix", "foo.nix"):
+        (tmp_path / "hosts" / "web" / name).write_text("{ }\n")
+    expression = ("[ (baseNameOf ./hosts/web) (toString (dirOf ./hosts/web)) ] ++ map (p: lib.hasSuffix \"default.nix\" p) "
+                  "[ ./hosts/web/default.nix ./hosts/web/foo.nix ] ++ [ (lib.hasSuffix \".nix\" ./hosts/web/foo.nix) "
+                  "(lib.hasSuffix \"-foo.nix\" ./hosts/web/foo.nix) ]")
+    ours = _ours(expression, tmp_path, with_lib=True)
+    assert _known(ours) and ours == _nix(expression, tmp_path, with_lib=True)
+    # a suffix reaching into the store path's hash cannot be known
+    assert not _known(_ours("lib.hasSuffix \"x-foo.nix\" ./hosts/web/foo.nix", tmp_path, with_lib=True))
 
 
 @pytest.mark.parametrize("expression", ["builtins.match \"x(a|b)\" \"xb\"", "builtins.match \"a{2}\" \"aa\""])

@@ -261,6 +261,82 @@ def test_self_names_the_repository_where_it_is_used_as_a_path(tmp_path):
     assert web["gaps"] == [] and findings(tmp_path) == []
 
 
+def test_flake_parts_outputs_merged_with_mk_merge_from_a_helper_using_inputs_self(tmp_path):
+    # flake-parts' `flake` option goes through the module system: `mkMerge` splits a
+    # definition and a `mkIf` known false defines nothing.  The helper names its modules
+    # through `inputs.self`, the flake's own `self` among its inputs.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = inputs@{ flake-parts, ... }:
+    flake-parts.lib.mkFlake { inherit inputs; } ({ ... }: { systems = [ "x86_64-linux" ]; imports = [ ./hosts ]; });
+}
+""",
+        "hosts/default.nix": """{ inputs, ... }:
+let
+  mkSystem = { hostname, arch }: {
+    nixosConfigurations.${hostname} = inputs.nixpkgs.lib.nixosSystem {
+      system = arch;
+      modules = [ "${inputs.self}/modules" "${inputs.self}/hosts/${hostname}" ];
+    };
+  };
+in {
+  flake = inputs.nixpkgs.lib.mkMerge [
+    (mkSystem { hostname = "trout"; arch = "aarch64-linux"; })
+    (inputs.nixpkgs.lib.mkIf false (mkSystem { hostname = "carp"; arch = "x86_64-linux"; }))
+  ];
+}
+""",
+        "hosts/trout/default.nix": "{ networking.hostName = \"trout\"; }\n",
+        "hosts/carp/default.nix": "{ networking.hostName = \"carp\"; }\n",
+        "modules/default.nix": CLEAN_BOOT,
+    })
+    [trout] = systems(tmp_path)
+    assert (trout["name"], trout["system"]) == ("trout", "aarch64-linux")
+    assert [Path(m).relative_to(tmp_path).as_posix() for m in trout["modules"]] == [
+        "modules/default.nix", "hosts/trout/default.nix"]
+    assert findings(tmp_path) == []
+
+
+def test_a_repository_lib_extending_nixpkgs_lib_and_importing_every_default_nix_of_a_tree(tmp_path):
+    # `lib // rec { mkNixosSystem = …; }`, whose system imports every modules/**/default.nix,
+    # found with lib.pipe, listFilesRecursive, hasSuffix on paths, baseNameOf and dirOf.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = inputs: let lib = import ./lib inputs; in {
+    nixosConfigurations.hiki = lib.mkNixosSystem inputs.nixpkgs "aarch64-linux" "hiki";
+  };
+}
+""",
+        "lib/default.nix": """inputs: let lib = inputs.nixpkgs.lib; in lib // rec {
+  defaultFiles = directory: lib.pipe (lib.filesystem.listFilesRecursive directory) [
+    (builtins.filter (name: lib.hasSuffix "default.nix" name))
+  ];
+  defaultFilesToAttrset = directory: lib.pipe (defaultFiles directory) [
+    (map (file: { name = builtins.baseNameOf (builtins.dirOf file); value = import file; }))
+    builtins.listToAttrs
+  ];
+  mkNixosSystem = pkgs: system: hostName: pkgs.lib.nixosSystem {
+    inherit system;
+    modules = [
+      (../. + "/hosts/${hostName}")
+      { imports = builtins.attrValues (defaultFilesToAttrset ../modules); networking.hostName = hostName; }
+    ];
+  };
+}
+""",
+        "hosts/hiki/default.nix": "{ }\n",
+        "modules/core/boot/default.nix": CLEAN_BOOT,
+        "modules/core/boot/unused.nix": "{ boot.growPartition = false; }\n",   # not a default.nix: a fragment
+    })
+    [hiki] = systems(tmp_path)
+    assert (hiki["name"], hiki["system"], hiki["opaque"], hiki["gaps"]) == ("hiki", "aarch64-linux", [], [])
+    [record] = json.loads(invoke("eval", "boot.growPartition", "--system", "hiki", "--json", tmp_path).output)
+    assert [Path(d["file"]).relative_to(tmp_path).as_posix() for d in record["definitions"]] == [
+        "modules/core/boot/default.nix"]
+    # the system is clean; the fragment is judged on the wrong value it defines
+    assert [(f["code"], Path(f["file"]).name) for f in findings(tmp_path)] == [("ST107", "unused.nix")]
+
+
 def test_hosts_from_read_dir_folded_together_and_named_by_match(tmp_path):
     # hosts/default.nix keeps the folders that hold a system.nix, and builds each host, and
     # a "…vm" variant of it, merged with foldl' (the shape of a public configuration).

@@ -176,6 +176,17 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
             return v.Unknown(span, name)
         return impl
 
+    def has_suffix(span, suffix, text):
+        """`hasSuffix`; a path is compared as the store path Nix copies it to,
+        `/nix/store/HASH-NAME`: known unless the suffix ends with `-NAME` and reaches
+        into the hash."""
+        a, s = v.force(suffix), v.force(text)
+        if isinstance(s, v.PathV) and s.resolved and isinstance(a, v.Str) and a.known is not None:
+            stored_tail = "-" + os.path.basename(s.resolved)
+            if len(a.known) <= len(stored_tail) or not a.known.endswith(stored_tail):
+                return v.Const(stored_tail.endswith(a.known), span)
+        return string_test("hasSuffix", lambda text_, affix: text_.endswith(affix))(span, a, s)
+
     def string_trim(name: str, trim: Callable[[str, str], str]):
         def impl(span, affix, text):
             a, s = v.force(affix), v.force(text)
@@ -247,6 +258,39 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
             found.extend(os.path.join(directory, name) for name in sorted(names))
         return v.ListV([v.PathV(p, p, span) for p in found], span)
 
+    def pipe(span, value, functions):
+        listed = v.force(functions)
+        if not isinstance(listed, v.ListV):
+            return _unknown(span, "pipe", listed)
+        result = value
+        for function in listed.items:
+            result = calling(function, result, span=span)
+        return v.force(result)
+
+    def base_name_of(span, path):
+        """Everything after the last slash (one trailing slash ignored), as a string; a
+        path is not copied to the store for it."""
+        text = _path_text(v.force(path))
+        if text is None:
+            return _unknown(span, "baseNameOf", v.force(path))
+        last = len(text) - 1
+        if last > 0 and text[last] == "/":
+            last -= 1
+        return v.Str((text[text.rfind("/", 0, last + 1) + 1:last + 1],), span)
+
+    def dir_of(span, path):
+        """Everything before the last slash ("." where there is none): a path of a path,
+        a string of a string."""
+        value = v.force(path)
+        text = _path_text(value)
+        if text is None:
+            return _unknown(span, "dirOf", value)
+        at = text.rfind("/")
+        parent = "." if at == -1 else "/" if at == 0 else text[:at]
+        if isinstance(value, v.PathV):
+            return v.PathV(parent, parent, span)
+        return v.Str((parent,), span)
+
     def get_env(span, name):
         interp.impure.append(span)
         return v.Unknown(span, "builtins.getEnv: the environment of whoever builds it")
@@ -269,7 +313,7 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
         "hasAttr": (2, has_attr),
         "length": (1, length),
         "head": (1, head),
-        "hasSuffix": (2, string_test("hasSuffix", lambda s, a: s.endswith(a))),
+        "hasSuffix": (2, has_suffix),
         "hasPrefix": (2, string_test("hasPrefix", lambda s, a: s.startswith(a))),
         "removeSuffix": (2, string_trim("removeSuffix", lambda s, a: s[: -len(a)] if a and s.endswith(a) else s)),
         "removePrefix": (2, string_trim("removePrefix", lambda s, a: s[len(a):] if s.startswith(a) else s)),
@@ -281,13 +325,16 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
         "pathExists": (1, path_exists),
         "listFilesRecursive": (1, list_files_recursive),
         "getEnv": (1, get_env),
+        "pipe": (2, pipe),
+        "baseNameOf": (1, base_name_of),
+        "dirOf": (1, dir_of),
     }
 
 
 # Which of them `builtins` has (the rest are only in nixpkgs' lib).
 BUILTINS = frozenset({"map", "filter", "concatMap", "concatLists", "attrNames", "attrValues", "mapAttrs",
                       "listToAttrs", "hasAttr", "length", "head", "readDir", "pathExists", "getEnv", "foldl'",
-                      "match"})
+                      "match", "baseNameOf", "dirOf"})
 # A regular expression written alike in POSIX extended syntax and Python's.
 _PORTABLE_REGEX = re.compile(r"[A-Za-z0-9_.*+?^$()|\[\] /:@=,-]*")
 
@@ -304,6 +351,15 @@ def _local_path(value: v.Value) -> str | None:
         return value.resolved
     if isinstance(value, v.Str) and value.known is not None and os.path.isabs(value.known):
         return os.path.normpath(value.known)
+    return None
+
+
+def _path_text(value: v.Value) -> str | None:
+    """A resolved path, or a known string, as text."""
+    if isinstance(value, v.PathV):
+        return value.resolved
+    if isinstance(value, v.Str):
+        return value.known
     return None
 
 

@@ -47,6 +47,13 @@ class Namespace(v.Value):
             return v.Symbolic((self.name, attr), None)
         return found
 
+    def updated(self, added: v.AttrsV) -> "Namespace":
+        """`NAMESPACE // { … }`: the set's attributes, and this namespace's for every other name."""
+        def member(name: str) -> v.Lazy | None:
+            attr = added.attrs.get(name)
+            return attr.value if attr is not None else self.members(name)
+        return Namespace(self.name, member)
+
 
 class Builtins:
     """Builds the modelled namespaces for one interpreter (so platform answers know its system)."""
@@ -70,6 +77,8 @@ class Builtins:
             "import": v.Primop("import", 1, self._import),
             "toString": self._builtins_member("toString"),
             "map": self._lib_functions["map"],
+            "baseNameOf": self._lib_functions["baseNameOf"],
+            "dirOf": self._lib_functions["dirOf"],
         }
 
     def module_arguments(self) -> v.AttrsV:

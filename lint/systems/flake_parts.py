@@ -102,10 +102,12 @@ class FlakeParts:
 
 def merge_sets(items: list[v.Lazy], span: Span) -> v.Value:
     """Attribute sets merged recursively (lazily where only one side defines a name);
-    where a name holds something other than a set, the first definition stays."""
-    if len(items) == 1:
-        return v.force(items[0])
-    values = [v.force(item) for item in items]
+    where a name holds something other than a set, the first definition stays.  As in
+    the module system, `mkMerge` splits a definition, and `mkIf`, `mkOverride` and
+    `mkOrder` are taken off (a `mkIf` known to be false defines nothing)."""
+    values = [value for item in items for value in _definitions(item)]
+    if len(values) == 1:
+        return values[0]
     sets = [value for value in values if isinstance(value, v.AttrsV)]
     if not sets:
         return values[0] if values else v.AttrsV({}, span)
@@ -122,6 +124,19 @@ def merge_sets(items: list[v.Lazy], span: Span) -> v.Value:
             merged[name] = v.Attr(v.Thunk(lambda values_=values_: merge_sets(values_, span)),
                                   attrs[0].key_span, attrs[0].binding_span)
     return v.AttrsV(merged, span)
+
+
+def _definitions(item: v.Lazy, depth: int = 0) -> list[v.Value]:
+    value = v.force(item)
+    if depth > 100:
+        return [value]
+    if isinstance(value, v.Merge):
+        return [found for content in value.contents for found in _definitions(content, depth + 1)]
+    if isinstance(value, v.If):
+        return [] if v.truth(value.condition) is False else _definitions(value.content, depth + 1)
+    if isinstance(value, (v.Override, v.Order)):
+        return _definitions(value.content, depth + 1)
+    return [value]
 
 
 def _select(value: v.Value, name: str) -> v.Lazy | None:
