@@ -142,6 +142,18 @@ def test_file_names_of_paths_and_suffixes_of_their_store_copies_as_nix_has_them(
     assert not _known(_ours("lib.hasSuffix \"x-foo.nix\" ./hosts/web/foo.nix", tmp_path, with_lib=True))
 
 
+def test_files_listed_recursively_in_nix_order(tmp_path):
+    # each folder's entries by name, a sub-folder's files where the sub-folder stands
+    require_oracle()
+    for name in ("tree/b.nix", "tree/a/x.nix", "tree/a/y/z.nix", "tree/a0.nix", "tree/c.txt", "tree/_d/e.nix"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{ }\n")
+    expression = "map toString (lib.filesystem.listFilesRecursive ./tree)"
+    ours = _ours(expression, tmp_path, with_lib=True)
+    assert ours == _nix(expression, tmp_path, with_lib=True)
+    assert [p.split("/tree/")[1] for p in ours] == ["_d/e.nix", "a/x.nix", "a/y/z.nix", "a0.nix", "b.nix", "c.txt"]
+
+
 @pytest.mark.parametrize("expression", ["builtins.match \"x(a|b)\" \"xb\"", "builtins.match \"a{2}\" \"aa\""])
 def test_regular_expressions_python_may_read_otherwise_stay_unknown(expression, tmp_path):
     assert not _known(_ours(expression, tmp_path))

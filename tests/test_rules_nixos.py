@@ -74,6 +74,16 @@ def test_update_of_a_mkif_value_drops_the_other_side_and_the_fix_keeps_both(tmp_
     assert lint(RULES / "NX005" / "merged", select=["NX005"]) == []
 
 
+def test_an_update_of_two_conditions_says_the_left_one_is_dropped(tmp_path):
+    # `mkIf a { … } // mkIf b { … }`, as a public repository writes its two shares
+    findings = lint(RULES / "NX005" / "two-conditions", select=["NX005"])
+    assert [(f.code, f.span.line) for f in findings] == [("NX005", 7)]
+    assert "keeps only the lib.mkIf value on its right" in findings[0].message
+    assert "so the lib.mkIf value on its left is dropped" in findings[0].message
+    after, texts = lint_after_fixes(tmp_path, RULES / "NX005" / "two-conditions", "NX005")
+    assert after == [] and "lib.mkMerge [ (lib.mkIf cfg.ram" in texts["module.nix"]
+
+
 def test_a_definition_under_the_trees_own_namespace_that_nothing_declares():
     findings = lint(RULES / "NX006" / "typo", select=["NX006"])
     assert [(f.code, f.path.rsplit("/", 1)[-1], f.span.line) for f in findings] == [("NX006", "phone.nix", 3)]

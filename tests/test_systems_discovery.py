@@ -337,6 +337,69 @@ def test_a_repository_lib_extending_nixpkgs_lib_and_importing_every_default_nix_
     assert [(f["code"], Path(f["file"]).name) for f in findings(tmp_path)] == [("ST107", "unused.nix")]
 
 
+def test_a_dendritic_flake_made_of_every_file_import_tree_finds(tmp_path):
+    # `mkFlake { inherit inputs; } (inputs.import-tree ./modules)`: every .nix file under
+    # modules/ is a flake-parts module, but for paths with a component starting with `_`.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.import-tree.url = "github:vic/import-tree";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
+}
+""",
+        "modules/parts.nix": "{ config = { systems = [ \"aarch64-linux\" ]; }; }\n",
+        "modules/hosts/web.nix": """{ self, inputs, ... }: {
+  flake.nixosConfigurations.web = inputs.nixpkgs.lib.nixosSystem {
+    system = "aarch64-linux";
+    modules = [ self.nixosModules.boot ];
+  };
+}
+""",
+        "modules/nixos/boot.nix": "{ flake.nixosModules.boot = import ../_boot.nix; }\n",
+        "modules/_boot.nix": CLEAN_BOOT,
+        "modules/_old/ghost.nix": """{ inputs, ... }: {
+  flake.nixosConfigurations.ghost = inputs.nixpkgs.lib.nixosSystem { modules = [ ]; };
+}
+""",
+    })
+    [web] = systems(tmp_path)
+    assert (web["name"], web["system"], web["gaps"]) == ("web", "aarch64-linux", [])
+    assert findings(tmp_path) == []
+
+
+def test_flake_utils_outputs_updated_with_systems_whose_modules_come_through_special_args(tmp_path):
+    # `flake-utils.lib.eachDefaultSystem (system: { … }) // { nixosConfigurations = …; }`;
+    # a host imports `self.nixosModules.boot` through the `specialArgs` module argument;
+    # `self`, handed on in specialArgs and colmena's meta, is not another way to the systems.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.flake-utils.url = "github:numtide/flake-utils";
+  outputs = inputs@{ self, nixpkgs, flake-utils, ... }:
+    let
+      nixosConfigurations = nixpkgs.lib.genAttrs [ "svr1" ] (name: nixpkgs.lib.nixosSystem {
+        specialArgs = { inherit self inputs; };
+        system = "aarch64-linux";
+        modules = [ ./hosts/${name} ];
+      });
+    in
+    flake-utils.lib.eachDefaultSystem (system: { devShells.default = nixpkgs.legacyPackages.${system}.hello; })
+    // {
+      colmena.meta.specialArgs = { inherit self; };
+      nixosModules = import ./modules;
+      inherit nixosConfigurations;
+    };
+}
+""",
+        "hosts/svr1/default.nix": "{ specialArgs, ... }: { imports = with specialArgs; [ self.nixosModules.boot ]; }\n",
+        "modules/default.nix": "{ boot = import ./boot.nix; }\n",
+        "modules/boot.nix": CLEAN_BOOT,
+    })
+    [svr1] = systems(tmp_path)
+    assert (svr1["name"], svr1["system"], svr1["opaque"], svr1["gaps"]) == ("svr1", "aarch64-linux", [], [])
+    assert findings(tmp_path) == []   # the SPEC's module is in the system
+    listing = invoke("systems", tmp_path).stdout
+    assert "also:" not in listing
+
+
 def test_hosts_from_read_dir_folded_together_and_named_by_match(tmp_path):
     # hosts/default.nix keeps the folders that hold a system.nix, and builds each host, and
     # a "…vm" variant of it, merged with foldl' (the shape of a public configuration).

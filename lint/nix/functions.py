@@ -252,11 +252,7 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
         folder = _local_path(v.force(path))
         if folder is None or not os.path.isdir(folder):
             return v.Unknown(span, "listFilesRecursive of a folder that cannot be known")
-        found = []
-        for directory, subdirs, names in os.walk(folder):
-            subdirs.sort()
-            found.extend(os.path.join(directory, name) for name in sorted(names))
-        return v.ListV([v.PathV(p, p, span) for p in found], span)
+        return v.ListV([v.PathV(p, p, span) for p in files_recursive(folder)], span)
 
     def pipe(span, value, functions):
         listed = v.force(functions)
@@ -352,6 +348,20 @@ def _local_path(value: v.Value) -> str | None:
     if isinstance(value, v.Str) and value.known is not None and os.path.isabs(value.known):
         return os.path.normpath(value.known)
     return None
+
+
+def files_recursive(folder: str) -> list[str]:
+    """nixpkgs' `lib.filesystem.listFilesRecursive`: each folder's entries by name, a
+    sub-folder's files where the sub-folder stands (a symbolic link is an entry, never
+    followed)."""
+    found: list[str] = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            found.extend(files_recursive(path))
+        else:
+            found.append(path)
+    return found
 
 
 def _path_text(value: v.Value) -> str | None:

@@ -15,6 +15,7 @@ import os
 from ..nix import values as v
 from ..nix.nixlib import Namespace
 from ..nix.source import Span
+from .known_inputs import known_input
 from .system import FILE, INLINE, OPAQUE, ModuleRef, System
 
 EVAL_CONFIG = "nixos/lib/eval-config.nix"
@@ -66,8 +67,13 @@ class Builders:
         members.update(extra or {})
         return members
 
-    def input(self, name: str, lib: v.Value) -> Namespace:
-        """A flake input: its `lib` is the modelled lib; the rest is opaque."""
+    def input(self, name: str, lib: v.Value, url: str | None = None, repository: str = "") -> v.Value:
+        """A flake input: its `lib` is the modelled lib; the rest is opaque.  An input known
+        by its `url` is what it is (see known_inputs.py)."""
+        known = known_input(url, self.interp, repository)
+        if known is not None:
+            return known
+
         def member(attr: str) -> v.Lazy | None:
             if attr == "lib":
                 return lib

@@ -144,12 +144,14 @@ class _Discoverer:
             if not isinstance(value, v.AttrsV):
                 return value
             source = v.Attr(v.Str((self.root,), None), None, None)
-            return v.AttrsV({**value.attrs, "outPath": source}, value.span, value.explicit)
+            return _FlakeSelf({**value.attrs, "outPath": source}, value.span, value.explicit)
 
         self_value = v.Thunk(flake_self)
 
+        urls = _input_urls(flake)
+
         def member(name: str) -> v.Lazy:
-            return self_value if name == "self" else self.builders.input(name, self.lib)
+            return self_value if name == "self" else self.builders.input(name, self.lib, urls.get(name), self.root)
 
         inputs = Namespace("inputs", member)
         outputs.append(self.interp.apply(outputs_function, inputs, outputs_function.span or Span(
@@ -252,12 +254,31 @@ class _Discoverer:
             self.result.systems.append(system)
 
 
+def _input_urls(flake: v.AttrsV) -> dict[str, str]:
+    """Each input's `url`, where the flake writes it as a known string."""
+    urls: dict[str, str] = {}
+    inputs = v.force(flake.attrs["inputs"].value) if "inputs" in flake.attrs else None
+    for name, attr in inputs.attrs.items() if isinstance(inputs, v.AttrsV) else ():
+        spec = v.force(attr.value)
+        url = v.force(spec.attrs["url"].value) if isinstance(spec, v.AttrsV) and "url" in spec.attrs else spec
+        if isinstance(url, v.Str) and url.known is not None:
+            urls[name] = url.known
+    return urls
+
+
+class _FlakeSelf(v.AttrsV):
+    """A flake's `self`: its outputs again (handed to its systems as `specialArgs.self`,
+    kept in colmena's `meta`): the walk for systems does not enter it."""
+
+    __slots__ = ()
+
+
 def _walk(item: v.Lazy, path: tuple[str, ...], found: list, depth: int, top: bool = False) -> None:
     value = v.force(item)
     if isinstance(value, (SystemValue, SystemPart)):
         found.append((path, value.system))
         return
-    if not isinstance(value, v.AttrsV) or depth > MAX_OUTPUT_DEPTH:
+    if not isinstance(value, v.AttrsV) or isinstance(value, _FlakeSelf) or depth > MAX_OUTPUT_DEPTH:
         return
     names = sorted(value.attrs)
     if top and "nixosConfigurations" in value.attrs:

@@ -5,9 +5,11 @@
 merged into the outputs, and each `perSystem` is called for every entry of
 `systems`, its outputs placed under `OUTPUT.<system>` (`packages.x86_64-linux.vm`).
 Module arguments: `self`, `inputs`, `lib`, `withSystem`; `config` and the rest are
-opaque.  Imports the discovery cannot read (`inputs.x.flakeModule`) are skipped.
+opaque.  A module in full form sets them under `config`.  Imports the discovery cannot read (`inputs.x.flakeModule`) are skipped.
 """
 from __future__ import annotations
+
+from typing import Callable
 
 from ..nix import values as v
 from ..nix.nixlib import Namespace
@@ -42,6 +44,9 @@ class FlakeParts:
                 imported = v.force(attrs["imports"].value)
                 if isinstance(imported, v.ListV):
                     queue.extend(imported.items)
+            if "config" in attrs or "options" in attrs:   # full form: what it sets is under `config`
+                config = v.force(attrs["config"].value) if "config" in attrs else None
+                attrs = config.attrs if isinstance(config, v.AttrsV) else {}
             if "flake" in attrs:
                 flakes.append(attrs["flake"].value)
             if "perSystem" in attrs:
@@ -84,8 +89,7 @@ class FlakeParts:
     def _per_system_outputs(self, functions: list[v.Lazy], systems: list[str], inputs: v.Lazy,
                             span: Span) -> v.AttrsV:
         """`perSystem` results, transposed: `{ packages.x86_64-linux.vm = …; }`."""
-        by_output: dict[str, dict[str, v.Attr]] = {}
-        for system in systems:
+        def outputs_of(system: str) -> v.Value:
             results = []
             for function in functions:
                 value = v.force(function)
@@ -93,11 +97,20 @@ class FlakeParts:
                     value = self.interp.apply(value, self._per_system_arguments(v.Str((system,), span), inputs, span),
                                               value.span or span)
                 results.append(value)
-            merged = merge_sets(results, span)
-            if isinstance(merged, v.AttrsV):
-                for output, attr in merged.attrs.items():
-                    by_output.setdefault(output, {})[system] = attr
-        return v.AttrsV({name: v.Attr(v.AttrsV(per, span), None, None) for name, per in by_output.items()}, span)
+            return merge_sets(results, span)
+        return by_system(systems, outputs_of, span)
+
+
+def by_system(systems: list[str], outputs_of: Callable[[str], v.Value], span: Span) -> v.AttrsV:
+    """Outputs made once per system, transposed as flakes have them:
+    `{ packages.x86_64-linux.vm = …; }`."""
+    by_output: dict[str, dict[str, v.Attr]] = {}
+    for system in systems:
+        outputs = outputs_of(system)
+        if isinstance(outputs, v.AttrsV):
+            for output, attr in outputs.attrs.items():
+                by_output.setdefault(output, {})[system] = attr
+    return v.AttrsV({name: v.Attr(v.AttrsV(per, span), None, None) for name, per in by_output.items()}, span)
 
 
 def merge_sets(items: list[v.Lazy], span: Span) -> v.Value:

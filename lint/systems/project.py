@@ -229,12 +229,14 @@ class Project:
         return parsed if isinstance(parsed, ParsedFile) else None
 
     def _module_arguments(self, arch: str, special_args: v.Value | None) -> v.Value:
-        """`{ config, lib, pkgs, modulesPath, … }` plus the system's specialArgs."""
+        """`{ config, lib, pkgs, modulesPath, … }` plus the system's specialArgs, each and as
+        `specialArgs` (as lib.evalModules gives them)."""
         key = (arch, _fingerprint(special_args))
         if key not in self._arguments:
             standard = self.interpreter(arch).builtins.module_arguments()
             if isinstance(special_args, v.AttrsV):
-                standard = v.AttrsV({**standard.attrs, **special_args.attrs}, None)
+                whole = v.Attr(special_args, None, None)
+                standard = v.AttrsV({**standard.attrs, "specialArgs": whole, **special_args.attrs}, None)
             self._arguments[key] = standard
         return self._arguments[key]
 

@@ -35,13 +35,20 @@ def check(ctx: FileContext):
             seen.add(key)
             kept = update.right if update.property_side == "right" else update.left
             lost = update.left if kept is update.right else update.right
-            names = " ".join(sorted(lost.attrs)) if isinstance(lost, v.AttrsV) else "the other side"
-            side = "left" if kept is update.left else "right"
+            side, other = ("left", "right") if kept is update.left else ("right", "left")
+            if type(lost) in KINDS:   # `mkIf a { … } // mkIf b { … }`: the whole left one goes
+                dropped = f"the {KINDS[type(lost)]} value on its {other} is dropped"
+            else:
+                names = " ".join(sorted(lost.attrs)) if isinstance(lost, v.AttrsV) else "whatever it holds"
+                dropped = f"what the {other} side adds ({names}) is dropped"
             yield ctx.finding(
                 update.span,
-                f"`//` keeps only the {KINDS.get(type(kept), 'property')} value on its {side}: the module "
-                f"system reads it by its `_type`, so what the other side adds ({names}) is dropped; "
-                f"lib.mkMerge [ … ] keeps both", _fix(update))
+                f"`//` keeps only the {_kind(kept)} value on its {side}: the module system reads it by its "
+                f"`_type`, so {dropped}; lib.mkMerge [ … ] keeps both", _fix(update))
+
+
+def _kind(value) -> str:
+    return KINDS.get(type(value), "property")
 
 
 def _fix(update) -> Fix | None:
