@@ -400,6 +400,42 @@ def test_flake_utils_outputs_updated_with_systems_whose_modules_come_through_spe
     assert "also:" not in listing
 
 
+COLMENA_HIVE = """{
+      meta = {
+        nixpkgs = import nixpkgs { system = "aarch64-linux"; };
+        specialArgs = { site = "lab"; };
+      };
+      defaults = { name, site, ... }: { imports = [ ./hosts/${name} ./sites/${site}.nix ]; };
+      web = { deployment.targetHost = "web.lab"; };
+      db = { deployment.targetHost = "db.lab"; };
+    }"""
+
+
+@pytest.mark.parametrize("outputs, names", [
+    # colmena.lib.makeHive, its nodes as nixosConfigurations (colmena 0.5)
+    ("colmenaHive = colmena.lib.makeHive self.outputs.colmena; colmena = HIVE; "
+     "nixosConfigurations = self.outputs.colmenaHive.nodes;", ["db", "web"]),
+    # only the raw hive, which colmena evaluates itself
+    ("colmena = HIVE;", ["colmena.db", "colmena.web"]),
+])
+def test_colmena_hives_are_systems_of_their_defaults_and_node_modules(tmp_path, outputs, names):
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.colmena.url = "github:zhaofengli/colmena";
+  outputs = { self, nixpkgs, colmena, ... }: { OUTPUTS };
+}
+""".replace("OUTPUTS", outputs.replace("HIVE", COLMENA_HIVE)),
+        "hosts/web/default.nix": CLEAN_BOOT,
+        "hosts/db/default.nix": CLEAN_BOOT,
+        "sites/lab.nix": "{ time.timeZone = \"UTC\"; }\n",
+    })
+    found = systems(tmp_path)
+    assert [(s["name"], s["system"], s["opaque"], s["gaps"]) for s in found] == [
+        (name, "aarch64-linux", ["colmena.deploymentOptions"], []) for name in names]
+    # each node's host module comes through `defaults`, named by the node's `name`
+    assert findings(tmp_path) == []
+
+
 def test_hosts_from_read_dir_folded_together_and_named_by_match(tmp_path):
     # hosts/default.nix keeps the folders that hold a system.nix, and builds each host, and
     # a "…vm" variant of it, merged with foldl' (the shape of a public configuration).

@@ -15,7 +15,6 @@ import os
 from ..nix import values as v
 from ..nix.nixlib import Namespace
 from ..nix.source import Span
-from .known_inputs import known_input
 from .system import FILE, INLINE, OPAQUE, ModuleRef, System
 
 EVAL_CONFIG = "nixos/lib/eval-config.nix"
@@ -56,6 +55,7 @@ class Builders:
     def __init__(self, interp):
         self.interp = interp
         self.built: list[System] = []
+        self.hives: dict[int, tuple] = {}   # colmena hives built (see known_inputs.hive_nodes)
 
     # -- values given to the interpreter -------------------------------------------------
 
@@ -70,7 +70,9 @@ class Builders:
     def input(self, name: str, lib: v.Value, url: str | None = None, repository: str = "") -> v.Value:
         """A flake input: its `lib` is the modelled lib; the rest is opaque.  An input known
         by its `url` is what it is (see known_inputs.py)."""
-        known = known_input(url, self.interp, repository)
+        from .known_inputs import known_input   # (it builds systems with these builders)
+
+        known = known_input(url, self, repository)
         if known is not None:
             return known
 
@@ -129,6 +131,10 @@ class Builders:
         """`pkgs.nixos MODULE` (or a list of modules)."""
         wrapped = v.AttrsV({"modules": v.Attr(module, None, None)}, span)
         return self._build(span, wrapped, "pkgs.nixos", "modules")
+
+    def build(self, span: Span, arguments: v.Lazy, builder: str) -> v.Value:
+        """The system `builder` makes of `{ modules; system; specialArgs; }`."""
+        return self._build(span, arguments, builder, "modules")
 
     def _build(self, span: Span, arguments: v.Lazy, builder: str, modules_key: str) -> v.Value:
         args = v.force(arguments)

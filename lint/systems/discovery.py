@@ -34,6 +34,7 @@ from ..nix.source import SourceFile, Span
 from ..modules.types import module_system_lib
 from .builders import Builders, SystemPart, SystemValue, describe, is_eval_config, is_nixos_entry, is_nixpkgs
 from .flake_parts import FlakeParts
+from .known_inputs import hive_nodes
 from .system import FILE, ModuleRef, System
 
 MAX_OUTPUT_DEPTH = 8
@@ -123,6 +124,9 @@ class _Discoverer:
             outputs = self._flake_outputs(flake)
             self._unknown_configurations(flake, outputs)
             self._name(outputs, (), "flake")
+            hive = _attr(outputs, "colmena")   # colmena's own output: a hive colmena evaluates
+            if isinstance(hive, v.AttrsV):
+                self._name(hive_nodes(self.builders, hive.span, hive), ("colmena",), "flake")
         else:
             self._non_flake(candidates)
         return self.result
@@ -138,13 +142,15 @@ class _Discoverer:
         outputs: list[v.Value] = []
 
         def flake_self() -> v.Value:
-            """`self`: the flake's outputs, whose `outPath` is its source -- this repository,
-            so that `self + "/hosts/web"` and `"${self}/modules"` name its files."""
+            """`self`: the flake's outputs (also as `self.outputs`), whose `outPath` is its
+            source -- this repository, so that `self + "/hosts/web"` and `"${self}/modules"`
+            name its files."""
             value = v.force(outputs[0]) if outputs else v.Unknown(None, "self")
             if not isinstance(value, v.AttrsV):
                 return value
             source = v.Attr(v.Str((self.root,), None), None, None)
-            return _FlakeSelf({**value.attrs, "outPath": source}, value.span, value.explicit)
+            return _FlakeSelf({**value.attrs, "outPath": source, "outputs": v.Attr(value, None, None)},
+                              value.span, value.explicit)
 
         self_value = v.Thunk(flake_self)
 
@@ -242,7 +248,7 @@ class _Discoverer:
         name each system built by the first path that reaches it."""
         found: list[tuple[tuple[str, ...], System]] = []
         _walk(outputs, prefix, found, 0, top=True)
-        named: dict[int, System] = {}
+        named: dict[int, System] = {id(system): system for system in self.result.systems}
         for path, system in found:
             shown = _path_name(path)
             if id(system) in named:
@@ -252,6 +258,13 @@ class _Discoverer:
             system.name = shown
             system.origin = origin
             self.result.systems.append(system)
+
+
+def _attr(value: v.Lazy, name: str) -> v.Value | None:
+    value = v.force(value)
+    if isinstance(value, v.AttrsV) and name in value.attrs:
+        return v.force(value.attrs[name].value)
+    return None
 
 
 def _input_urls(flake: v.AttrsV) -> dict[str, str]:

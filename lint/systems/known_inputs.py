@@ -1,7 +1,7 @@
 """Flake inputs whose functions discovery follows, known by the URL the flake gives them.
 
-Any other input is opaque but for its `lib` (see builders.Builders.input).  These two
-are libraries a flake's outputs are commonly built with, so a flake using them would
+Any other input is opaque but for its `lib` (see builders.Builders.input).  These are
+libraries a flake's outputs are commonly built with, so a flake using them would
 otherwise have outputs -- and systems -- that cannot be known:
 
 - vic/import-tree: `inputs.import-tree ./modules` is a module importing every file
@@ -12,6 +12,13 @@ otherwise have outputs -- and systems -- that cannot be known:
 - numtide/flake-utils: `lib.eachSystem SYSTEMS f` and `lib.eachDefaultSystem f` call
   `f` per system and transpose its outputs (`{ packages.x86_64-linux.vm = …; }`);
   `eachSystemMap` and `eachDefaultSystemMap` give `{ SYSTEM = f SYSTEM; }`.
+- zhaofengli/colmena: `lib.makeHive HIVE` evaluates a hive (as does colmena itself
+  with a flake's raw `colmena` output): every attribute but `meta` and `defaults` is
+  a node, a NixOS system of colmena's own modules (opaque), `defaults` and the node's
+  module, with `meta.specialArgs` (and `meta.nodeSpecialArgs.NODE`) plus `name` and
+  `nodes` as special arguments, on the architecture of `meta.nixpkgs` (or
+  `meta.nodeNixpkgs.NODE`) where that package set says it.  Its `nodes` are those
+  systems.
 """
 from __future__ import annotations
 
@@ -22,23 +29,78 @@ from ..nix import values as v
 from ..nix.functions import files_recursive
 from ..nix.nixlib import Namespace
 from ..nix.source import Span
+from .builders import pkgs_system
 from .flake_parts import by_system
 
 IMPORT_TREE = re.compile(r"(?:^|[:/])(?:vic|oeiuwq\.com)/import-tree(?:$|[/?#.])")
 FLAKE_UTILS = re.compile(r"(?:^|[:/])numtide/flake-utils(?:$|[/?#.])")
+COLMENA = re.compile(r"(?:^|[:/])zhaofengli/colmena(?:$|[/?#.])")
+HIVE_SETTINGS = ("meta", "defaults")
 # flake-utils' defaultSystems (those of nix-systems/default)
 DEFAULT_SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux")
 
 
-def known_input(url: str | None, interp, repository: str) -> v.Value | None:
+def known_input(url: str | None, builders, repository: str) -> v.Value | None:
     """The value of the input at `url` where discovery knows it, else None."""
     if url is None:
         return None
     if IMPORT_TREE.search(url):
         return v.Primop("import-tree", 1, lambda span, roots: _import_tree(repository, span, roots))
     if FLAKE_UTILS.search(url):
-        return _flake_utils(interp)
+        return _flake_utils(builders.interp)
+    if COLMENA.search(url):
+        make_hive = v.Primop("makeHive", 1, lambda span, hive: v.AttrsV(
+            {"nodes": v.Attr(hive_nodes(builders, span, hive), None, None)}, span))
+        lib = Namespace("colmena.lib", lambda name: make_hive if name == "makeHive" else None)
+        return Namespace("colmena", lambda name: lib if name == "lib" else None)
     return None
+
+
+# -- colmena --------------------------------------------------------------------------------
+
+def hive_nodes(builders, span: Span, hive: v.Lazy) -> v.Value:
+    """The systems of a colmena hive, by node name (built once per hive)."""
+    value = v.force(hive)
+    if not isinstance(value, v.AttrsV):
+        return v.Unknown(span, "a colmena hive that cannot be known")
+    built = builders.hives.get(id(value))
+    if built is None:
+        built = builders.hives[id(value)] = (value, _build_nodes(builders, value, span))
+    return built[1]
+
+
+def _build_nodes(builders, hive: v.AttrsV, span: Span) -> v.AttrsV:
+    meta = _attrs(hive.attrs.get("meta"))
+    defaults = hive.attrs.get("defaults")
+    common_args = _attrs(meta.get("specialArgs"))
+    node_args = _attrs(meta.get("nodeSpecialArgs"))
+    node_nixpkgs = _attrs(meta.get("nodeNixpkgs"))
+    everyone = v.Unknown(span, "colmena's nodes")
+    nodes: dict[str, v.Attr] = {}
+    for name, node in hive.attrs.items():
+        if name in HIVE_SETTINGS:
+            continue
+        special = {**common_args, **_attrs(node_args.get(name)),
+                   "name": v.Attr(v.Str((name,), node.key_span), None, None), "nodes": v.Attr(everyone, None, None)}
+        modules = ([v.Symbolic(("colmena", "deploymentOptions"), None)]
+                   + ([defaults.value] if defaults is not None else []) + [node.value])
+        arguments = {"modules": v.Attr(v.ListV(modules, span), None, None),
+                     "specialArgs": v.Attr(v.AttrsV(special, span), None, None)}
+        system = pkgs_system(node_nixpkgs[name].value if name in node_nixpkgs else
+                             meta["nixpkgs"].value if "nixpkgs" in meta else v.Unknown(span))
+        if system is not None:
+            arguments["system"] = v.Attr(v.Str((system,), span), None, None)
+        built = builders.build(node.binding_span or span, v.AttrsV(arguments, span), "colmena")
+        nodes[name] = v.Attr(built, node.key_span, node.binding_span)
+    return v.AttrsV(nodes, span)
+
+
+def _attrs(item) -> dict[str, v.Attr]:
+    """The attributes of an attribute (or value) that is a set, else none."""
+    if item is None:
+        return {}
+    value = v.force(item.value if isinstance(item, v.Attr) else item)
+    return dict(value.attrs) if isinstance(value, v.AttrsV) else {}
 
 
 # -- import-tree ----------------------------------------------------------------------------
