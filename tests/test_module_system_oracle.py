@@ -132,6 +132,8 @@ CLAIMS = [   # (module, option read, whether NixOS accepts it, the rule that say
     ("NX002/same-file-paths/host.nix", "services.myapp.secretsFile", True, "NX002"),
     ("NX006/typo/phone.nix", "hardware", False, "NX006"),
     ("NX006/declared/phone.nix", "hardware", True, "NX006"),
+    ("NX006/extended-enable/host.nix", "services.myapp", False, "NX006"),
+    ("NX006/unknown-declaration/host.nix", "services.myapp", True, "NX006"),
     ("NX007/outside-enum/myapp.nix", "services.myapp.mode", False, "NX007"),
     ("NX007/outside-enum/myapp.nix", "services.myapp.workers", False, "NX007"),
     ("NX007/inside-enum/myapp.nix", "services.myapp", True, "NX007"),

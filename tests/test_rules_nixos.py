@@ -84,6 +84,17 @@ def test_an_update_of_two_conditions_says_the_left_one_is_dropped(tmp_path):
     assert after == [] and "lib.mkMerge [ (lib.mkIf cfg.ram" in texts["module.nix"]
 
 
+def test_an_option_declared_with_an_update_is_declared_and_its_default_is_the_update(tmp_path):
+    # `mkEnableOption "x" // { default = true; }`: an option declaration is a set to Nix
+    findings = lint(RULES / "NX006" / "extended-enable", select=["NX006"])
+    assert [(f.code, f.path.rsplit("/", 1)[-1], f.span.line) for f in findings] == [("NX006", "host.nix", 4)]
+    assert "did you mean services.myapp.port?" in findings[0].message
+
+
+def test_no_undeclared_option_where_a_declaration_of_the_set_cannot_be_known():
+    assert lint(RULES / "NX006" / "unknown-declaration", select=["NX006"]) == []
+
+
 def test_a_definition_under_the_trees_own_namespace_that_nothing_declares():
     findings = lint(RULES / "NX006" / "typo", select=["NX006"])
     assert [(f.code, f.path.rsplit("/", 1)[-1], f.span.line) for f in findings] == [("NX006", "phone.nix", 3)]

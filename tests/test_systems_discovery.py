@@ -436,6 +436,40 @@ def test_colmena_hives_are_systems_of_their_defaults_and_node_modules(tmp_path, 
     assert findings(tmp_path) == []
 
 
+def test_colmena_nodes_made_from_a_json_host_list_with_string_functions(tmp_path):
+    # A raw `colmena` output whose nodes come from Terraform's JSON, named with
+    # splitString/elemAt, their modules a readDir filtered with `.*\\.nix` and sorted.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs, ... }@inputs: { colmena = import ./network.nix { inherit inputs; }; };
+}
+""",
+        "network.nix": """{ inputs }:
+let
+  lib = inputs.nixpkgs.lib;
+  shortName = name: builtins.elemAt (lib.splitString "." name) 0;
+  modules = dir: let entries = builtins.readDir dir; in
+    map (n: dir + "/${n}") (builtins.sort builtins.lessThan
+      (builtins.filter (n: builtins.match ".*\\\\.nix" n != null) (builtins.attrNames entries)));
+  servers = map (s: {
+    name = shortName s.name;
+    value = { imports = modules ./modules ++ builtins.filter builtins.pathExists (map (t: ./tags + "/${t}.nix") s.tags); };
+  }) (lib.importJSON ./cdktf.json).servers.value;
+in { meta.nixpkgs = import inputs.nixpkgs { system = "aarch64-linux"; }; } // builtins.listToAttrs servers
+""",
+        "cdktf.json": '{"servers": {"value": [{"name": "web01.example.org", "tags": ["web", "none"]}]}}',
+        "modules/boot.nix": CLEAN_BOOT,
+        "modules/README.md": "not a module\n",
+        "tags/web.nix": "{ services.nginx.enable = true; }\n",
+    })
+    [web01] = systems(tmp_path)
+    assert (web01["name"], web01["system"], web01["gaps"]) == ("colmena.web01", "aarch64-linux", [])
+    [record] = json.loads(invoke("eval", "services.nginx.enable", "--system", "colmena.web01", "--json",
+                                 tmp_path).output)
+    assert record["value"] is True
+    assert findings(tmp_path) == []
+
+
 def test_hosts_from_read_dir_folded_together_and_named_by_match(tmp_path):
     # hosts/default.nix keeps the folders that hold a system.nix, and builds each host, and
     # a "…vm" variant of it, merged with foldl' (the shape of a public configuration).

@@ -21,7 +21,7 @@ from ..nix.source import Span
 MISSING = object()     # a type without an empty value: an option of it with no definition is an error
 
 
-class OptionDecl(v.Value):
+class OptionDecl(v.Extensible):
     """`lib.mkOption { … }`: the declaration's attributes, evaluated lazily."""
 
     __slots__ = ("attrs",)
@@ -32,6 +32,10 @@ class OptionDecl(v.Value):
 
     def select(self, name: str) -> v.Lazy | None:
         return self.attrs.get(name)
+
+    def updated(self, added: v.AttrsV) -> "OptionDecl":
+        """`mkEnableOption "x" // { default = true; }`: the declaration with those attributes."""
+        return OptionDecl({**self.attrs, **{name: attr.value for name, attr in added.attrs.items()}}, self.span)
 
     @property
     def type(self) -> "OptionType":

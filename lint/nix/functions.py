@@ -10,11 +10,13 @@ function, never a guess.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import tomllib
 from typing import Callable
 
-from . import values as v
+from . import collections, strings, values as v
 from .source import Span
 
 Impl = Callable[..., v.Value]
@@ -216,12 +218,12 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
     def match(span, pattern, text):
         """`builtins.match REGEX STRING`: null, or the list of the groups of a whole match.
         Nix's regular expressions are POSIX extended ones; only those Python reads the
-        same way are computed (no escapes, bounds, character classes such as [:alpha:],
-        or alternation with groups)."""
+        same way are computed (escapes only of a special character outside brackets, no
+        bounds, character classes such as [:alpha:], or alternation with groups)."""
         p, s = v.force(pattern), v.force(text)
         if not (isinstance(p, v.Str) and p.known is not None and isinstance(s, v.Str) and s.known is not None) \
                 or not _PORTABLE_REGEX.fullmatch(p.known) or "[:" in p.known or "[[" in p.known \
-                or ("|" in p.known and "(" in p.known):
+                or _ESCAPE_IN_BRACKETS.search(p.known) or ("|" in p.known and "(" in p.known):
             return v.Unknown(span, "match")
         try:
             found = re.fullmatch(p.known, s.known, re.DOTALL)
@@ -287,11 +289,45 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
             return v.PathV(parent, parent, span)
         return v.Str((parent,), span)
 
+    def read_file(span, path):
+        local = _local_path(v.force(path))
+        if local is None or not os.path.isfile(local) or os.path.getsize(local) > LARGEST_FILE:
+            return v.Unknown(span, "readFile of a file that cannot be known")
+        with open(local, "rb") as file:
+            return v.Str((file.read().decode("utf-8", "surrogateescape"),), span)
+
+    def reader(name: str, parse: Callable[[str], object]):
+        def impl(span, text):
+            value = v.force(text)
+            if not isinstance(value, v.Str) or value.known is None:
+                return v.Unknown(span, f"{name} of a string that cannot be known")
+            try:
+                return _value_of(parse(value.known), span)
+            except (ValueError, tomllib.TOMLDecodeError):
+                return v.Unknown(span, f"{name} of text it cannot read")
+        return impl
+
+    def import_data(name: str, parse: Callable[[str], object]):
+        def impl(span, path):
+            text = read_file(span, path)
+            return reader(name, parse)(span, text) if isinstance(text, v.Str) else text
+        return impl
+
     def get_env(span, name):
         interp.impure.append(span)
         return v.Unknown(span, "builtins.getEnv: the environment of whoever builds it")
 
+    def call_function(function: v.Lazy, *arguments: v.Lazy, span: Span) -> v.Value:
+        return call(function, *arguments, span=span)
+
     return {
+        **strings.definitions(call_function),
+        **collections.definitions(call_function),
+        "readFile": (1, read_file),
+        "fromJSON": (1, reader("fromJSON", json.loads)),
+        "fromTOML": (1, reader("fromTOML", tomllib.loads)),
+        "importJSON": (1, import_data("importJSON", json.loads)),
+        "importTOML": (1, import_data("importTOML", tomllib.loads)),
         "map": (2, map_),
         "filter": (2, filter_),
         "concatMap": (2, concat_map),
@@ -330,9 +366,13 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
 # Which of them `builtins` has (the rest are only in nixpkgs' lib).
 BUILTINS = frozenset({"map", "filter", "concatMap", "concatLists", "attrNames", "attrValues", "mapAttrs",
                       "listToAttrs", "hasAttr", "length", "head", "readDir", "pathExists", "getEnv", "foldl'",
-                      "match", "baseNameOf", "dirOf"})
+                      "match", "baseNameOf", "dirOf", "readFile", "fromJSON", "fromTOML"}) \
+    | strings.BUILTINS | collections.BUILTINS
+LARGEST_FILE = 10 * 1024 * 1024   # readFile of more is left unknown
 # A regular expression written alike in POSIX extended syntax and Python's.
-_PORTABLE_REGEX = re.compile(r"[A-Za-z0-9_.*+?^$()|\[\] /:@=,-]*")
+_PORTABLE_REGEX = re.compile(r"(?:[A-Za-z0-9_.*+?^$()|\[\] /:@=,-]|\\[.*+?^$()\[\]{}|\\/])*")
+# Inside brackets a backslash is itself in POSIX, an escape in Python.
+_ESCAPE_IN_BRACKETS = re.compile(r"\[[^\]]*\\")
 
 
 def _select(value: v.Value, name: str) -> v.Value | None:
@@ -348,6 +388,19 @@ def _local_path(value: v.Value) -> str | None:
     if isinstance(value, v.Str) and value.known is not None and os.path.isabs(value.known):
         return os.path.normpath(value.known)
     return None
+
+
+def _value_of(data: object, span: Span) -> v.Value:
+    """A value read from JSON or TOML."""
+    if isinstance(data, dict):
+        return v.AttrsV({str(k): v.Attr(_value_of(item, span), None, None) for k, item in data.items()}, span)
+    if isinstance(data, list):
+        return v.ListV([_value_of(item, span) for item in data], span)
+    if isinstance(data, str):
+        return v.Str((data,), span)
+    if data is None or isinstance(data, (bool, int, float)):
+        return v.Const(data, span)
+    return v.Unknown(span, f"a {type(data).__name__} read from data")
 
 
 def files_recursive(folder: str) -> list[str]:

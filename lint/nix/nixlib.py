@@ -31,7 +31,7 @@ ORDERS = {"mkBefore": 500, "mkAfter": 1500}
 LIB_NAMESPACES = frozenset({"modules", "lists", "strings", "attrsets", "trivial", "options", "types", "filesystem"})
 
 
-class Namespace(v.Value):
+class Namespace(v.Extensible):
     """A modelled set whose attributes are computed on selection."""
 
     __slots__ = ("name", "members")

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from . import values as v
-from .nixlib import Namespace
 from .source import Span
 
 
@@ -85,8 +84,8 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
             attrs = dict(left.attrs)
             attrs.update(right.attrs)
             return v.AttrsV(attrs, span)
-        if isinstance(left, Namespace) and isinstance(right, v.AttrsV):
-            return left.updated(right)   # `lib // { mkHost = …; }`: a repository's own lib
+        if isinstance(left, v.Extensible) and isinstance(right, v.AttrsV):
+            return left.updated(right)   # `lib // { mkHost = …; }`, `mkEnableOption "x" // { default = true; }`
         return v.Unknown(span, "attribute-set update with a value that cannot be known")
     if op == "+":
         left, right = v.as_string(left), v.as_string(right)

@@ -115,6 +115,16 @@ class AttrsV(Value):
         self.explicit = explicit
 
 
+class Extensible(Value):
+    """A modelled value that Nix has as an attribute set, which `// { … }` extends (lib,
+    an option declaration)."""
+
+    __slots__ = ()
+
+    def updated(self, added: AttrsV) -> Value:
+        raise NotImplementedError
+
+
 class Lambda(Value):
     __slots__ = ("node", "env", "source")
 

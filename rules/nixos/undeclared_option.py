@@ -17,7 +17,8 @@ def check(ctx: ConfigContext):
     declares there, so a definition under it that matches none of them is a typo or
     a leftover.  The message offers the closest declared name.  A tree may also add
     an option to a NixOS namespace (`options.services.nginx.myExtra`); an unknown
-    name there is not reported.
+    name there is not reported, nor under a set with a declaration the linter cannot
+    compute.
 
     Bad:
 
@@ -81,8 +82,19 @@ def _walk(item, prefix, found) -> None:
         return
     children = {name: v.force(attr.value) for name, attr in value.attrs.items()}
     direct = [name for name, child in children.items() if isinstance(child, OptionDecl)]
-    if len(prefix) >= 2 and direct and (value.explicit or "enable" in direct) and value.span is not None:
+    if len(prefix) >= 2 and direct and (value.explicit or "enable" in direct) and value.span is not None \
+            and _all_known(value):
         found.setdefault(prefix, value.span)
     for name, child in children.items():
         if isinstance(child, v.AttrsV):
             _walk(child, prefix + (name,), found)
+
+
+def _all_known(value, depth: int = 0) -> bool:
+    """Whether every declaration in a set of them can be seen: where one cannot (a value
+    the linter cannot compute), a name matching none of those it sees may be that one."""
+    if isinstance(value, OptionDecl):
+        return True
+    if not isinstance(value, v.AttrsV) or depth > 50:
+        return False
+    return all(_all_known(v.force(attr.value), depth + 1) for attr in value.attrs.values())
