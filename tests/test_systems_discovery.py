@@ -470,6 +470,36 @@ in { meta.nixpkgs = import inputs.nixpkgs { system = "aarch64-linux"; }; } // bu
     assert findings(tmp_path) == []
 
 
+def test_snowfall_lib_systems_are_its_folders_with_every_nixos_module(tmp_path):
+    # systems/ARCH-linux/HOST, with every default.nix under modules/nixos; a darwin target
+    # is no NixOS system; snowfall's special arguments reach the modules.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.snowfall-lib.url = "github:snowfallorg/lib";
+  outputs = inputs: inputs.snowfall-lib.mkFlake {
+    inherit inputs;
+    src = ./.;
+    snowfall.namespace = "mine";
+    systems.modules.nixos = [ ./extra.nix ];
+  };
+}
+""",
+        "systems/aarch64-linux/web/default.nix": "{ host, namespace, ... }: { networking.hostName = host + \"-\" + namespace; }\n",
+        "systems/aarch64-darwin/mac/default.nix": "{ boot.growPartition = false; }\n",
+        "modules/nixos/boot/default.nix": CLEAN_BOOT,
+        "modules/nixos/boot/unused.nix": "{ }\n",
+        "extra.nix": "{ time.timeZone = \"UTC\"; }\n",
+    })
+    [web] = systems(tmp_path)
+    assert (web["name"], web["system"], web["gaps"]) == ("web", "aarch64-linux", [])
+    assert [Path(m).relative_to(tmp_path).as_posix() for m in web["modules"]] == [
+        "systems/aarch64-linux/web/default.nix", "modules/nixos/boot/default.nix", "extra.nix"]
+    [record] = json.loads(invoke("eval", "networking.hostName", "--system", "web", "--json", tmp_path).output)
+    assert record["value"] == "web-mine"
+    # the darwin host is a fragment: judged on the value it defines, never on what it leaves unset
+    assert [(f["code"], Path(f["file"]).parent.name) for f in findings(tmp_path)] == [("ST107", "mac")]
+
+
 def test_hosts_from_read_dir_folded_together_and_named_by_match(tmp_path):
     # hosts/default.nix keeps the folders that hold a system.nix, and builds each host, and
     # a "…vm" variant of it, merged with foldl' (the shape of a public configuration).
