@@ -55,7 +55,7 @@ class Builders:
     def __init__(self, interp):
         self.interp = interp
         self.built: list[System] = []
-        self.hives: dict[int, tuple] = {}   # colmena hives built (see known_inputs.hive_nodes)
+        self.hives: dict[int, tuple] = {}   # colmena hives built (see flake_libraries/colmena.py)
 
     # -- values given to the interpreter -------------------------------------------------
 
@@ -69,8 +69,8 @@ class Builders:
 
     def input(self, name: str, lib: v.Value, url: str | None = None, repository: str = "") -> v.Value:
         """A flake input: its `lib` is the modelled lib; the rest is opaque.  An input known
-        by its `url` is what it is (see known_inputs.py)."""
-        from .known_inputs import known_input   # (it builds systems with these builders)
+        by its `url` is what it is (see flake_libraries/)."""
+        from .flake_libraries import known_input   # (they build systems with these builders)
 
         known = known_input(url, self, repository)
         if known is not None:

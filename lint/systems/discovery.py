@@ -34,7 +34,7 @@ from ..nix.source import SourceFile, Span
 from ..modules.types import module_system_lib
 from .builders import Builders, SystemPart, SystemValue, describe, is_eval_config, is_nixos_entry, is_nixpkgs
 from .flake_parts import FlakeParts
-from .known_inputs import hive_nodes
+from .flake_libraries.colmena import hive_nodes
 from .system import FILE, ModuleRef, System
 
 MAX_OUTPUT_DEPTH = 8

@@ -1,0 +1,22 @@
+"""Flake libraries whose functions discovery follows, known by the URL the flake gives
+the input.
+
+Any other input is opaque but for its `lib` (see builders.Builders.input).  These are
+libraries a flake's outputs are commonly built with, so a flake using them would
+otherwise have outputs -- and systems -- that cannot be known.  One module each says
+what it models: import_tree, flake_utils, colmena, snowfall.
+"""
+from __future__ import annotations
+
+from ...nix import values as v
+from . import colmena, flake_utils, import_tree, snowfall
+
+LIBRARIES = (import_tree, flake_utils, colmena, snowfall)
+
+
+def known_input(url: str | None, builders, repository: str) -> v.Value | None:
+    """The value of the input at `url` where discovery knows it, else None."""
+    for library in LIBRARIES:
+        if url is not None and library.URL.search(url):
+            return library.value(builders, repository)
+    return None
