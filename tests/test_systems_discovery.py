@@ -500,6 +500,36 @@ def test_snowfall_lib_systems_are_its_folders_with_every_nixos_module(tmp_path):
     assert [(f["code"], Path(f["file"]).parent.name) for f in findings(tmp_path)] == [("ST107", "mac")]
 
 
+def test_special_args_made_from_the_flake_inputs_reach_the_modules(tmp_path):
+    # `specialArgs = inputs // { inherit name; }`: the modules get every input, `name`,
+    # and still their own config, lib and pkgs
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11";
+  inputs.agenix.url = "github:ryantm/agenix";
+  outputs = inputs@{ nixpkgs, agenix, ... }: {
+    nixosConfigurations = nixpkgs.lib.genAttrs [ "pi" ] (name: nixpkgs.lib.nixosSystem {
+      system = "aarch64-linux";
+      specialArgs = inputs // { inherit name; };
+      modules = [ ./hosts/${name} ];
+    });
+  };
+}
+""",
+        "hosts/pi/default.nix": """{ name, agenix, lib, ... }: {
+  imports = [ ../../hardware/${name}.nix agenix.nixosModules.default ];
+  networking.hostName = lib.mkDefault name;
+}
+""",
+        "hardware/pi.nix": CLEAN_BOOT,
+    })
+    [pi] = systems(tmp_path)
+    assert (pi["name"], pi["system"], pi["gaps"]) == ("pi", "aarch64-linux", [])
+    [record] = json.loads(invoke("eval", "networking.hostName", "--system", "pi", "--json", tmp_path).output)
+    assert record["value"] == "pi"
+    assert findings(tmp_path) == []   # the SPEC's module is in the system, through `name`
+
+
 def test_hosts_from_read_dir_folded_together_and_named_by_match(tmp_path):
     # hosts/default.nix keeps the folders that hold a system.nix, and builds each host, and
     # a "…vm" variant of it, merged with foldl' (the shape of a public configuration).

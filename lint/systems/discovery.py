@@ -155,9 +155,14 @@ class _Discoverer:
         self_value = v.Thunk(flake_self)
 
         urls = _input_urls(flake)
+        names = _input_names(flake, outputs_function)
 
-        def member(name: str) -> v.Lazy:
-            return self_value if name == "self" else self.builders.input(name, self.lib, urls.get(name), self.root)
+        def member(name: str) -> v.Lazy | None:
+            if name == "self":
+                return self_value
+            if name in MODULE_ARGUMENTS and (names is None or name not in names):
+                return None   # not an input: `inputs // { … }` handed on as specialArgs leaves it to the modules
+            return self.builders.input(name, self.lib, urls.get(name), self.root)
 
         inputs = Namespace("inputs", member)
         outputs.append(self.interp.apply(outputs_function, inputs, outputs_function.span or Span(
@@ -265,6 +270,28 @@ def _attr(value: v.Lazy, name: str) -> v.Value | None:
     if isinstance(value, v.AttrsV) and name in value.attrs:
         return v.force(value.attrs[name].value)
     return None
+
+
+# The module arguments a flake's inputs, handed on as specialArgs, must not stand for
+# unless the flake has an input of that name.
+MODULE_ARGUMENTS = frozenset({"config", "lib", "pkgs", "options", "modulesPath", "specialArgs", "utils", "name",
+                              "nodes"})
+
+
+def _input_names(flake: v.AttrsV, outputs: v.Value) -> set[str] | None:
+    """The flake's inputs, as Nix gives them to `outputs`: those it declares and those its
+    `outputs` function names (Nix finds those in the registry); None where the
+    declarations cannot be read."""
+    declared = v.force(flake.attrs["inputs"].value) if "inputs" in flake.attrs else v.AttrsV({}, None)
+    if not isinstance(declared, v.AttrsV):
+        return None
+    names = set(declared.attrs)
+    formals = outputs.node.child_by_field_name("formals") if isinstance(outputs, v.Lambda) else None
+    for formal in formals.named_children if formals is not None else ():
+        name = formal.child_by_field_name("name") if formal.type == "formal" else None
+        if name is not None:
+            names.add(outputs.source.text(name.start_byte, name.end_byte))
+    return names
 
 
 def _input_urls(flake: v.AttrsV) -> dict[str, str]:

@@ -24,6 +24,7 @@ from ..modules.closure import collect_modules
 from ..modules.config import EffectiveConfig, parse_option
 from ..modules.module import ImportEntry, Module, load_module
 from ..nix import values as v
+from ..nix.nixlib import Namespace
 from ..nix.interpreter import Interpreter
 from ..nix.parser import ParsedFile, parse_source
 from ..nix.source import SourceFile, Span
@@ -237,6 +238,8 @@ class Project:
             if isinstance(special_args, v.AttrsV):
                 whole = v.Attr(special_args, None, None)
                 standard = v.AttrsV({**standard.attrs, "specialArgs": whole, **special_args.attrs}, None)
+            elif isinstance(special_args, Namespace):   # `specialArgs = inputs // { … };`
+                standard = _with_special(standard, special_args)
             self._arguments[key] = standard
         return self._arguments[key]
 
@@ -540,8 +543,24 @@ class Project:
         return next((u.config for u in units if u.arch == arch), units[0].config)
 
 
+def _with_special(standard: v.AttrsV, special: Namespace) -> Namespace:
+    """Module arguments whose specialArgs are a namespace (a flake's inputs, updated):
+    its members, then the standard arguments."""
+    def member(name: str) -> v.Lazy | None:
+        if name == "specialArgs":
+            return special
+        found = special.members(name)
+        if found is not None:
+            return found
+        attr = standard.attrs.get(name)
+        return attr.value if attr is not None else None
+    return Namespace("module arguments", member)
+
+
 def _fingerprint(special_args: v.Value | None) -> tuple:
     """Special arguments as a cache key: the same values (by identity) give the same key."""
+    if isinstance(special_args, Namespace):
+        return ("namespace", id(special_args))
     if not isinstance(special_args, v.AttrsV):
         return ()
     return tuple((name, id(v.force(attr.value))) for name, attr in sorted(special_args.attrs.items()))
