@@ -118,7 +118,8 @@ def _ours(expression: str, directory, with_lib: bool = False) -> object:
 def _nix(expression: str, directory, with_lib: bool = False) -> object:
     path = directory / "expression.nix"
     path.write_text((f"let lib = import {NIXPKGS_LIB}; in " if with_lib else "") + expression + "\n")
-    completed = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", str(path)],
+    # (read-write: reading a path's store copy needs the copy made)
+    completed = subprocess.run(["nix-instantiate", "--eval", "--read-write-mode", "--strict", "--json", str(path)],
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
@@ -185,6 +186,18 @@ def test_file_names_of_paths_and_suffixes_of_their_store_copies_as_nix_has_them(
     assert _known(ours) and ours == _nix(expression, tmp_path, with_lib=True)
     # a suffix reaching into the store path's hash cannot be known
     assert not _known(_ours("lib.hasSuffix \"x-foo.nix\" ./hosts/web/foo.nix", tmp_path, with_lib=True))
+
+
+def test_a_path_interpolated_into_a_string_still_names_its_files(tmp_path):
+    # "${./hosts}" is a store copy of the folder: the same files (its name stays unknown)
+    require_oracle()
+    (tmp_path / "hosts" / "web").mkdir(parents=True)
+    (tmp_path / "hosts" / "web.nix").write_text("{ a = 1; }\n")
+    expression = ('[ (builtins.attrNames (builtins.readDir "${./hosts}")) (builtins.readFile "${./hosts}/web.nix") '
+                  '(builtins.pathExists "${./hosts}/db.nix") ]')
+    ours = _ours(expression, tmp_path)
+    assert _known(ours) and ours == _nix(expression, tmp_path) == [["web", "web.nix"], "{ a = 1; }\n", False]
+    assert not _known(_ours('"${./hosts}/web.nix"', tmp_path))   # the store path itself is not known
 
 
 def test_files_listed_recursively_in_nix_order(tmp_path):

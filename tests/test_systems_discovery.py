@@ -530,6 +530,30 @@ def test_special_args_made_from_the_flake_inputs_reach_the_modules(tmp_path):
     assert findings(tmp_path) == []   # the SPEC's module is in the system, through `name`
 
 
+def test_modules_imported_through_a_path_interpolated_into_a_string(tmp_path):
+    # `import "${path}/${name}"` over a readDir: Nix imports the store copy, the same file
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs, ... }: let
+    getModules = path: nixpkgs.lib.concatMapAttrs (k: v: {
+      ${builtins.replaceStrings [ ".nix" ] [ "" ] k} = import "${path}/${k}";
+    }) (builtins.readDir path);
+    modules = getModules ./modules;
+  in {
+    nixosConfigurations.alpha = nixpkgs.lib.nixosSystem {
+      system = "aarch64-linux";
+      modules = [ modules.boot ];
+    };
+  };
+}
+""",
+        "modules/boot.nix": CLEAN_BOOT,
+    })
+    [alpha] = systems(tmp_path)
+    assert (alpha["system"], alpha["opaque"], alpha["gaps"]) == ("aarch64-linux", [], [])
+    assert findings(tmp_path) == []
+
+
 def test_hosts_from_read_dir_folded_together_and_named_by_match(tmp_path):
     # hosts/default.nix keeps the folders that hold a system.nix, and builds each host, and
     # a "…vm" variant of it, merged with foldl' (the shape of a public configuration).

@@ -167,8 +167,8 @@ def _imports(item: v.Lazy, path: str) -> list[ImportEntry]:
         if isinstance(entry, v.PathV) and entry.resolved:
             target, exists = resolve_import_path(entry.resolved)
             entries.append(ImportEntry(entry.span, target, written, exists))
-        elif isinstance(entry, v.Str) and entry.known and os.path.isabs(entry.known):
-            target, exists = resolve_import_path(os.path.normpath(entry.known))
+        elif isinstance(entry, v.Str) and (local := v.local_path(entry)) is not None:
+            target, exists = resolve_import_path(local)
             entries.append(ImportEntry(entry.span, target, written, exists))
         elif isinstance(entry, (v.AttrsV, v.Lambda, v.If, v.Override)):
             entries.append(ImportEntry(entry.span, written=written, inline=entry))

@@ -234,7 +234,7 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
         return v.ListV([v.Str((g,), span) if g is not None else v.Const(None, span) for g in found.groups()], span)
 
     def read_dir(span, path):
-        folder = _local_path(v.force(path))
+        folder = v.local_path(v.force(path))
         if folder is None or not os.path.isdir(folder):
             return v.Unknown(span, "readDir of a folder that cannot be known")
         attrs = {}
@@ -245,13 +245,13 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
         return v.AttrsV(attrs, span)
 
     def path_exists(span, path):
-        local = _local_path(v.force(path))
+        local = v.local_path(v.force(path))
         if local is None:
             return v.Unknown(span, "pathExists of a path that cannot be known")
         return v.Const(os.path.exists(local), span)
 
     def list_files_recursive(span, path):
-        folder = _local_path(v.force(path))
+        folder = v.local_path(v.force(path))
         if folder is None or not os.path.isdir(folder):
             return v.Unknown(span, "listFilesRecursive of a folder that cannot be known")
         return v.ListV([v.PathV(p, p, span) for p in files_recursive(folder)], span)
@@ -290,7 +290,7 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
         return v.Str((parent,), span)
 
     def read_file(span, path):
-        local = _local_path(v.force(path))
+        local = v.local_path(v.force(path))
         if local is None or not os.path.isfile(local) or os.path.getsize(local) > LARGEST_FILE:
             return v.Unknown(span, "readFile of a file that cannot be known")
         with open(local, "rb") as file:
@@ -378,15 +378,6 @@ _ESCAPE_IN_BRACKETS = re.compile(r"\[[^\]]*\\")
 def _select(value: v.Value, name: str) -> v.Value | None:
     if isinstance(value, v.AttrsV) and name in value.attrs:
         return v.force(value.attrs[name].value)
-    return None
-
-
-def _local_path(value: v.Value) -> str | None:
-    """The local file a path (or an absolute path string) names, if it can be known."""
-    if isinstance(value, v.PathV) and value.resolved:
-        return value.resolved
-    if isinstance(value, v.Str) and value.known is not None and os.path.isabs(value.known):
-        return os.path.normpath(value.known)
     return None
 
 

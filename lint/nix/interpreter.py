@@ -177,7 +177,7 @@ class Interpreter:
         if isinstance(value, v.Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
             return v.Unknown(span, "int in string")  # Nix refuses ints in "${}"
         if isinstance(value, v.PathV) and value.resolved:
-            return v.Unknown(span, "store path")
+            return v.StorePath(span, value.resolved)
         return v.Unknown(span, "interpolation")
 
     def eval_path_expression(self, node, env, source):

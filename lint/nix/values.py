@@ -8,6 +8,8 @@ never guessed.  NixOS module properties (`mkForce`, `mkIf`, `mkMerge`,
 """
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass, field
 from typing import Any, Callable, Union
 
@@ -222,6 +224,33 @@ class Order(Value):
         self.priority = priority
         self.content = content
         self.span = span
+
+
+class StorePath(Unknown):
+    """A path interpolated into a string (`"${./modules}/web.nix"`): Nix copies it to the
+    store, whose name cannot be known; the copy holds the same files, so the string
+    still names local files (see local_path)."""
+
+    __slots__ = ("local",)
+
+    def __init__(self, span: Span | None, local: str):
+        super().__init__(span, "store path")
+        self.local = local
+
+
+def local_path(value: Value) -> str | None:
+    """The local file or folder a value names, where it can be known: a path, an absolute
+    path string, or a string made of an interpolated path and known text."""
+    if isinstance(value, PathV):
+        return value.resolved
+    if isinstance(value, Str):
+        known = value.known
+        if known is not None:
+            return os.path.normpath(known) if os.path.isabs(known) else None
+        parts = value.parts
+        if parts and isinstance(parts[0], StorePath) and all(isinstance(p, str) for p in parts[1:]):
+            return os.path.normpath(parts[0].local + "".join(parts[1:]))
+    return None
 
 
 def as_string(value: Value) -> Value:

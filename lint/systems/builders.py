@@ -185,8 +185,8 @@ class Builders:
         text = describe(value)
         if isinstance(value, v.PathV) and value.resolved:
             return _file(value.resolved, text, value.span)
-        if isinstance(value, v.Str) and value.known is not None and os.path.isabs(value.known):
-            return _file(os.path.normpath(value.known), text, value.span)
+        if isinstance(value, v.Str) and (local := v.local_path(value)) is not None:
+            return _file(local, text, value.span)
         if isinstance(value, (v.AttrsV, v.Lambda)):
             path = value.span.path if value.span is not None else None
             return ModuleRef(INLINE, text, path, value, value.span)

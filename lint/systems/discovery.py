@@ -226,8 +226,7 @@ class _Discoverer:
             return self.builders.nixos()
         if is_nixpkgs(value) or (isinstance(value, Namespace) and value.name.startswith("inputs.")):
             return self.builders.nixpkgs(self.lib)
-        path = value.resolved if isinstance(value, v.PathV) else (
-            value.known if isinstance(value, v.Str) and value.known and os.path.isabs(value.known) else None)
+        path = v.local_path(value)
         if path is None:
             return None
         if os.path.isdir(path):
