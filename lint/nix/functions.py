@@ -317,12 +317,9 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
         interp.impure.append(span)
         return v.Unknown(span, "builtins.getEnv: the environment of whoever builds it")
 
-    def call_function(function: v.Lazy, *arguments: v.Lazy, span: Span) -> v.Value:
-        return call(function, *arguments, span=span)
-
     return {
-        **strings.definitions(call_function),
-        **collections.definitions(call_function),
+        **strings.definitions(call),
+        **collections.definitions(call),
         "readFile": (1, read_file),
         "fromJSON": (1, reader("fromJSON", json.loads)),
         "fromTOML": (1, reader("fromTOML", tomllib.loads)),

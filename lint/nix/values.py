@@ -9,7 +9,6 @@ never guessed.  NixOS module properties (`mkForce`, `mkIf`, `mkMerge`,
 from __future__ import annotations
 
 import os
-
 from dataclasses import dataclass, field
 from typing import Any, Callable, Union
 

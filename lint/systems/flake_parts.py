@@ -5,7 +5,8 @@
 merged into the outputs, and each `perSystem` is called for every entry of
 `systems`, its outputs placed under `OUTPUT.<system>` (`packages.x86_64-linux.vm`).
 Module arguments: `self`, `inputs`, `lib`, `withSystem`; `config` and the rest are
-opaque.  A module in full form sets them under `config`.  Imports the discovery cannot read (`inputs.x.flakeModule`) are skipped.
+opaque.  A module in full form sets them under `config`.  Imports the discovery cannot
+read (`inputs.x.flakeModule`) are skipped.
 """
 from __future__ import annotations
 
