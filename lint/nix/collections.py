@@ -11,6 +11,7 @@ import functools
 from typing import Callable
 
 from . import values as v
+from .operators import is_fully_known
 
 # Which of them `builtins` has (the rest are only in nixpkgs' lib).
 BUILTINS = frozenset({"sort", "elemAt", "tail", "genList", "all", "any", "partition", "removeAttrs", "getAttr",
@@ -117,7 +118,7 @@ def definitions(call: Callable) -> dict[str, tuple[int, Callable]]:
         kept, seen = [], []
         for item in listed.items:
             plain = v.to_python(item)
-            if not _fully_known(plain):
+            if not is_fully_known(plain):
                 return v.Unknown(span, "unique of values that cannot be known")
             if plain not in seen:
                 seen.append(plain)
@@ -316,13 +317,3 @@ def _names(item: v.Lazy) -> list[str] | None:
         return None
     names = [_name(element) for element in value.items]
     return None if any(n is None for n in names) else names
-
-
-def _fully_known(plain) -> bool:
-    if isinstance(plain, v.UnknownValue):
-        return False
-    if isinstance(plain, list):
-        return all(_fully_known(item) for item in plain)
-    if isinstance(plain, dict):
-        return all(_fully_known(item) for item in plain.values())
-    return True
