@@ -554,6 +554,21 @@ def test_modules_imported_through_a_path_interpolated_into_a_string(tmp_path):
     assert findings(tmp_path) == []
 
 
+def test_a_bare_etc_nixos_folder_is_judged_from_its_configuration_nix(tmp_path):
+    # No flake.nix, no .git, no configuration file: the folder holding configuration.nix
+    # is the repository, so a leftover module is a fragment, not another whole system.
+    folder = tmp_path / "etc" / "nixos"
+    write_tree(folder, {
+        "configuration.nix": "{ imports = [ ./hardware-configuration.nix ./boot.nix ]; }\n",
+        "hardware-configuration.nix": "{ nixpkgs.hostPlatform = \"aarch64-linux\"; }\n",
+        "boot.nix": CLEAN_BOOT,
+        "old.nix": "{ services.nginx.enable = true; }\n",
+    })
+    [configuration] = systems(folder)
+    assert (configuration["name"], configuration["system"]) == ("configuration", "aarch64-linux")
+    assert findings(folder) == []
+
+
 def test_hosts_from_read_dir_folded_together_and_named_by_match(tmp_path):
     # hosts/default.nix keeps the folders that hold a system.nix, and builds each host, and
     # a "…vm" variant of it, merged with foldl' (the shape of a public configuration).

@@ -62,6 +62,7 @@ class Discovery:
 def repository_root(path: str) -> str | None:
     """The nearest folder at or above `path` holding flake.nix, the configuration file or
     .git (a pyproject.toml with a [tool.stereos-lint] table counts as the configuration);
+    where there is none, the nearest holding a configuration.nix (a bare /etc/nixos);
     None outside any repository."""
     return _root_of_folder(os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or "."))
 
@@ -74,15 +75,18 @@ def builds_systems(root: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _root_of_folder(directory: str) -> str | None:
+    entry_point = None
     while True:
         if any(os.path.exists(os.path.join(directory, mark)) for mark in REPOSITORY_MARKS):
             return directory
         pyproject = os.path.join(directory, "pyproject.toml")
         if os.path.isfile(pyproject) and _names_stereos_lint(pyproject):
             return directory
+        if entry_point is None and os.path.isfile(os.path.join(directory, "configuration.nix")):
+            entry_point = directory
         parent = os.path.dirname(directory)
         if parent == directory:
-            return None
+            return entry_point
         directory = parent
 
 
