@@ -200,6 +200,14 @@ def test_a_path_interpolated_into_a_string_still_names_its_files(tmp_path):
     assert not _known(_ours('"${./hosts}/web.nix"', tmp_path))   # the store path itself is not known
 
 
+def test_lib_path_append_as_nixpkgs_lib_has_it(tmp_path):
+    require_oracle()
+    expression = 'map toString [ (lib.path.append ./. "hosts/web") (lib.path.append ./hosts "./web/") ]'
+    ours = _ours(expression, tmp_path, with_lib=True)
+    assert _known(ours) and ours == _nix(expression, tmp_path, with_lib=True)
+    assert not _known(_ours('lib.path.append ./. "../x"', tmp_path, with_lib=True))   # Nix refuses `..`
+
+
 def test_files_listed_recursively_in_nix_order(tmp_path):
     # each folder's entries by name, a sub-folder's files where the sub-folder stands
     require_oracle()

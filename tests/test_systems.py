@@ -5,7 +5,7 @@ stereOS-shaped flake (a helper in lib/, profiles, formats imported by a profile,
 dev profile in extraModules, image systems for two architectures, opaque input
 modules), a plain flake whose hosts come from `readDir ./hosts`, a flake-parts
 flake, a non-flake configuration.nix, and a flake whose hosts a flake input's
-function loads (haumea), so that its systems cannot be known.  Each has defects planted in it; linting
+function loads (haumea with its scoped loader), so that its systems cannot be known.  Each has defects planted in it; linting
 from its root must report exactly those, and linting one changed file with
 `--context .` exactly that file's.  Expected values are written from the fixtures'
 text (the positions are looked up in it), not from the tool's output.

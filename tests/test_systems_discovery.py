@@ -569,6 +569,38 @@ def test_a_bare_etc_nixos_folder_is_judged_from_its_configuration_nix(tmp_path):
     assert findings(folder) == []
 
 
+def test_hosts_loaded_by_haumea_from_a_folder_of_files(tmp_path):
+    # ryan4yin's layout: haumea.lib.load makes a set of outputs/src/*.nix, each called with
+    # `inputs`; names starting with `_` are private; modules named with lib.path.append
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.haumea.url = "github:nix-community/haumea/v0.2.2";
+  outputs = inputs: let
+    lib = inputs.nixpkgs.lib;
+    data = inputs.haumea.lib.load { src = ./outputs; inputs = { inherit inputs lib; system = "aarch64-linux"; }; };
+  in { nixosConfigurations = lib.attrsets.mergeAttrsList (map (it: it.nixosConfigurations or { })
+                                                              (builtins.attrValues data)); };
+}
+""",
+        "outputs/web.nix": """{ inputs, lib, system, ... }: {
+  nixosConfigurations.web = inputs.nixpkgs.lib.nixosSystem {
+    inherit system;
+    modules = [ (lib.path.append ../. "hosts/web") ];
+  };
+}
+""",
+        "outputs/_ghost.nix": """{ inputs, ... }: {
+  nixosConfigurations.ghost = inputs.nixpkgs.lib.nixosSystem { modules = [ ]; };
+}
+""",
+        "hosts/web/default.nix": CLEAN_BOOT,
+    })
+    [web] = systems(tmp_path)
+    assert (web["name"], web["system"], web["gaps"]) == ("web", "aarch64-linux", [])
+    assert [Path(m).relative_to(tmp_path).as_posix() for m in web["modules"]] == ["hosts/web/default.nix"]
+    assert findings(tmp_path) == []
+
+
 def test_hosts_from_read_dir_folded_together_and_named_by_match(tmp_path):
     # hosts/default.nix keeps the folders that hold a system.nix, and builds each host, and
     # a "…vm" variant of it, merged with foldl' (the shape of a public configuration).

@@ -67,6 +67,8 @@ class Builtins:
         self.platform = Namespace("hostPlatform", self._platform_member)
         self.stdenv = Namespace("stdenv", self._stdenv_member)
         self._lib_functions = self._make_lib_functions()
+        append = v.Primop("append", 2, _path_append)
+        self._lib_path = Namespace("lib.path", lambda name: append if name == "append" else None)
 
     def globals(self) -> dict[str, v.Lazy]:
         return {
@@ -99,6 +101,8 @@ class Builtins:
             return self.lib_extensions[name]
         if name in LIB_NAMESPACES:
             return self.lib
+        if name == "path":   # lib.path's functions are of paths, not lib's own of the same names
+            return self._lib_path
         if name == "extend":
             return v.Primop("extend", 1, lambda span, overlay: self._extended_lib(self.lib, overlay, span))
         return self._lib_functions.get(name)
@@ -302,3 +306,15 @@ class Builtins:
         if name == "system":
             return self._system_string()
         return None
+
+
+def _path_append(span: Span, path: v.Lazy, subpath: v.Lazy) -> v.Value:
+    """`lib.path.append ./. "hosts/web"`: the path below, for a relative subpath without `..`."""
+    base, below = v.force(path), v.force(subpath)
+    if not isinstance(base, v.PathV) or base.resolved is None or not isinstance(below, v.Str) or below.known is None:
+        return v.Unknown(span, "lib.path.append of a path that cannot be known")
+    parts = [part for part in below.known.split("/") if part not in ("", ".")]
+    if below.known.startswith("/") or ".." in parts:
+        return v.Unknown(span, "lib.path.append of a subpath Nix refuses")
+    joined = os.path.join(base.resolved, *parts)
+    return v.PathV(joined, joined, span)
