@@ -73,6 +73,11 @@ def builds_systems(root: str) -> bool:
     return os.path.isfile(os.path.join(root, "flake.nix")) or os.path.isfile(os.path.join(root, "configuration.nix"))
 
 
+# Folders never taken for a repository for holding a configuration.nix: an editor would
+# read every .nix file below them.
+_TOO_WIDE = frozenset({os.path.abspath(os.sep), os.path.abspath(os.path.expanduser("~"))})
+
+
 @functools.lru_cache(maxsize=4096)
 def _root_of_folder(directory: str) -> str | None:
     entry_point = None
@@ -82,7 +87,8 @@ def _root_of_folder(directory: str) -> str | None:
         pyproject = os.path.join(directory, "pyproject.toml")
         if os.path.isfile(pyproject) and _names_stereos_lint(pyproject):
             return directory
-        if entry_point is None and os.path.isfile(os.path.join(directory, "configuration.nix")):
+        if entry_point is None and directory not in _TOO_WIDE \
+                and os.path.isfile(os.path.join(directory, "configuration.nix")):
             entry_point = directory
         parent = os.path.dirname(directory)
         if parent == directory:
