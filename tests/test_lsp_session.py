@@ -244,6 +244,30 @@ def test_a_file_changed_on_disk_changes_the_findings_of_an_open_file_it_imports_
     assert session.diagnostics(host) == []
 
 
+def test_a_data_file_discovery_read_changing_on_disk_changes_the_systems(tmp_path):
+    # Hosts listed in a JSON file (a Terraform output): a new host there is a new system.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations = nixpkgs.lib.genAttrs (nixpkgs.lib.importJSON ./hosts.json)
+      (name: nixpkgs.lib.nixosSystem { system = "aarch64-linux"; modules = [ ./host.nix ]; });
+  };
+}
+""",
+        "hosts.json": '["web"]',
+        "host.nix": "{ networking.firewall.enable = false; }\n",
+    })
+    session = Session([str(tmp_path)])
+    host = str(tmp_path / "host.nix")
+    session.open(host, (tmp_path / "host.nix").read_bytes())
+    session.diagnostics(host)
+    assert [s.name for s in session.workspace(host).project.systems] == ["web"]
+    (tmp_path / "hosts.json").write_text('["web", "db"]')
+    session.files_changed([str(tmp_path / "hosts.json")])
+    session.diagnostics(host)
+    assert sorted(s.name for s in session.workspace(host).project.systems) == ["db", "web"]
+
+
 def test_references_include_the_declaration_when_asked(tmp_path):
     write_tree(tmp_path, CONFLICT)
     session = Session([str(tmp_path)])

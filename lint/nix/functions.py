@@ -293,6 +293,7 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
         local = v.local_path(v.force(path))
         if local is None or not os.path.isfile(local) or os.path.getsize(local) > LARGEST_FILE:
             return v.Unknown(span, "readFile of a file that cannot be known")
+        interp.data_files.append(local)
         with open(local, "rb") as file:
             return v.Str((file.read().decode("utf-8", "surrogateescape"),), span)
 

@@ -69,6 +69,7 @@ class Interpreter:
         self.importer = importer
         self.frames: list[tuple[Span, v.Lambda]] = []   # the function calls being evaluated, outermost first
         self.impure: list[Span] = []    # reads of the builder's environment (getEnv): what no static tool can know
+        self.data_files: list[str] = []   # files read as data (readFile, importJSON, …): what the values depend on
         self.dropped_updates: list = []  # `mkIf … // { … }` evaluated (operators.DroppedUpdate)
         from .nixlib import Builtins  # local import: nixlib needs this module's names
 

@@ -57,6 +57,7 @@ class Discovery:
     # input's function, a flake that does not parse): no file is then taken for a system.
     unknown_systems: bool = False
     impure: list[Span] = field(default_factory=list)     # getEnv calls, as they are evaluated (also later, lazily)
+    data_files: list[str] = field(default_factory=list)  # files read as data (a JSON host list): discovery depends on them
 
 
 def repository_root(path: str) -> str | None:
@@ -127,6 +128,7 @@ class _Discoverer:
             {"mkFlake": v.Primop("mkFlake", 2, self.flake_parts.mk_flake), **module_system_lib()})
         self.lib = self.interp.builtins.lib
         self.result.impure = self.interp.impure
+        self.result.data_files = self.interp.data_files
 
     def run(self, candidates) -> Discovery:
         flake = os.path.join(self.root, "flake.nix")

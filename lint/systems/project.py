@@ -162,6 +162,13 @@ class Project:
         self.errors = [e for e in self.errors if e.path != path]
         self._units = None
 
+    def discovery_reads(self, path: str) -> bool:
+        """Whether discovering the systems read `path` as data (`lib.importJSON ./hosts.json`):
+        when it changes, the systems may."""
+        path = os.path.abspath(path)
+        return any(r.discovery is not None and path in map(os.path.abspath, r.discovery.data_files)
+                   for r in self._repositories or ())
+
     def watch(self, options: list[str] | None) -> None:
         """The options the rules judge (None: not known).  A fragment whose text lacks one of
         the names of each of them, and that imports nothing, cannot define any: it is not

@@ -71,15 +71,17 @@ class Session:
 
     def files_changed(self, paths: list[str]) -> None:
         """Files changed, created or deleted on disk (a save, git, a formatter): a
-        configuration file, or a .nix file appearing or disappearing, starts the
-        workspaces it concerns afresh; any other file is read again unless it is open."""
+        configuration file, a .nix file appearing or disappearing, or a file discovery read
+        as data, starts the workspaces it concerns afresh; any other file is read again
+        unless it is open."""
         for path in paths:
             for key, workspace in list(self.workspaces.items()):
                 if not _concerns(path, key, workspace):
                     continue
                 project = workspace.project
                 known = project.canonical(path) in project.files
-                if os.path.basename(path) in CONFIG_FILES or (path.endswith(".nix") and known != os.path.isfile(path)):
+                if os.path.basename(path) in CONFIG_FILES or (path.endswith(".nix") and known != os.path.isfile(path)) \
+                        or project.discovery_reads(path):
                     del self.workspaces[key]
                 elif known and path not in self.documents:
                     project.update(path, None)
