@@ -15,6 +15,7 @@ import pytest
 from oracle import NIXPKGS_LIB, require_oracle
 from stereos_lint.modules.types import module_system_lib
 from stereos_lint.nix import values as v
+from stereos_lint.nix.operators import is_fully_known
 from stereos_lint.nix.interpreter import Interpreter
 from stereos_lint.nix.parser import parse_source
 from stereos_lint.nix.source import SourceFile
@@ -125,14 +126,7 @@ def _nix(expression: str, directory, with_lib: bool = False) -> object:
     return json.loads(completed.stdout)
 
 
-def _known(value) -> bool:
-    if isinstance(value, v.UnknownValue):
-        return False
-    if isinstance(value, list):
-        return all(_known(item) for item in value)
-    if isinstance(value, dict):
-        return all(_known(item) for item in value.values())
-    return True
+_known = is_fully_known
 
 
 def test_folds_match_and_coercions_agree_with_nix(tmp_path):

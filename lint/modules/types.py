@@ -599,19 +599,8 @@ def _comparable(value: v.Value, known: Any) -> Any:
 
 
 def _kind(value: v.Value) -> str | None:
-    if isinstance(value, v.AttrsV):
-        return "set"
-    if isinstance(value, v.ListV):
-        return "list"
-    if isinstance(value, v.Lambda):
-        return "lambda"
-    if isinstance(value, v.Str):
-        return "string" if value.known is not None else None
-    if isinstance(value, v.Const):
-        return type(value.value).__name__
-    if isinstance(value, v.PathV):
-        return "path"
-    return None
+    """Its Nix type, where a merge can compare it (a string only when known)."""
+    return None if isinstance(value, v.Str) and value.known is None else v.type_of(value)
 
 
 def _is_null(value: v.Lazy) -> bool | None:

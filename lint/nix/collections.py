@@ -44,7 +44,7 @@ def definitions(call: Callable) -> dict[str, tuple[int, Callable]]:
             v.ListV(ordered, span)
 
     def elem_at(span, items, index):
-        listed, at = v.force(items), _int(index)
+        listed, at = v.force(items), v.integer(index)
         if isinstance(listed, v.ListV) and at is not None and 0 <= at < len(listed.items):
             return v.force(listed.items[at])
         return v.Unknown(span, "elemAt")
@@ -62,13 +62,13 @@ def definitions(call: Callable) -> dict[str, tuple[int, Callable]]:
         return v.Unknown(span, "last")
 
     def gen_list(span, function, count):
-        length = _int(count)
+        length = v.integer(count)
         if length is None or not 0 <= length <= LARGEST_LIST:
             return v.Unknown(span, "genList of a length that cannot be known")
         return v.ListV([v.Thunk(lambda i=i: call(function, v.Const(i, span), span=span)) for i in range(length)], span)
 
     def range_(span, first, last_):
-        a, b = _int(first), _int(last_)
+        a, b = v.integer(first), v.integer(last_)
         if a is None or b is None or b - a + 1 > LARGEST_LIST:
             return v.Unknown(span, "range")
         return v.ListV([v.Const(i, span) for i in range(a, b + 1)], span)
@@ -228,12 +228,12 @@ def definitions(call: Callable) -> dict[str, tuple[int, Callable]]:
         return v.force(holder[0])
 
     def type_of(span, value):
-        kind = _kind(v.force(value))
+        kind = v.type_of(v.force(value))
         return v.Str((kind,), span) if kind is not None else v.Unknown(span, "typeOf")
 
     def is_kind(kind: str):
         def impl(span, value):
-            found = _kind(v.force(value))
+            found = v.type_of(v.force(value))
             return v.Const(found == kind, span) if found is not None else v.Unknown(span, f"is{kind}")
         return impl
 
@@ -278,32 +278,6 @@ def definitions(call: Callable) -> dict[str, tuple[int, Callable]]:
         "deepSeq": (2, second),
         "trace": (2, second),
     }
-
-
-def _kind(value: v.Value) -> str | None:
-    """builtins.typeOf of a value, where it can be known."""
-    if isinstance(value, v.Const):
-        item = value.value
-        return ("null" if item is None else "bool" if isinstance(item, bool) else "int" if isinstance(item, int)
-                else "float" if isinstance(item, float) else None)
-    if isinstance(value, v.Str):
-        return "string"
-    if isinstance(value, v.PathV):
-        return "path"
-    if isinstance(value, v.ListV):
-        return "list"
-    if isinstance(value, v.AttrsV):
-        return "set"
-    if isinstance(value, (v.Lambda, v.Primop)):
-        return "lambda"
-    return None
-
-
-def _int(item: v.Lazy) -> int | None:
-    value = v.force(item)
-    if isinstance(value, v.Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
-        return value.value
-    return None
 
 
 def _name(item: v.Lazy) -> str | None:

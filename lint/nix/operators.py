@@ -21,12 +21,6 @@ def is_fully_known(value: Any) -> bool:
     return True
 
 
-def _number(value: v.Value) -> int | float | None:
-    if isinstance(value, v.Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
-        return value.value
-    return None
-
-
 def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) -> v.Value:
     if op in ("&&", "||", "->"):
         known_left = v.truth(left)
@@ -63,7 +57,7 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
         equal = a == b and type(a) is type(b) or (a == b and isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool))
         return v.Const(equal if op == "==" else not equal, span)
     if op in ("<", "<=", ">", ">="):
-        a_num, b_num = _number(left), _number(right)
+        a_num, b_num = v.number(left), v.number(right)
         if a_num is not None and b_num is not None:
             result = {"<": a_num < b_num, "<=": a_num <= b_num, ">": a_num > b_num, ">=": a_num >= b_num}[op]
             return v.Const(result, span)
@@ -93,7 +87,7 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
             return v.Str(left.parts + right.parts, span)
         if isinstance(left, v.PathV) and isinstance(right, v.Str) and right.known is not None and left.resolved:
             return v.PathV(left.text + right.known, left.resolved + right.known, span)
-    a_num, b_num = _number(left), _number(right)
+    a_num, b_num = v.number(left), v.number(right)
     if a_num is not None and b_num is not None:
         if op == "+":
             return v.Const(a_num + b_num, span)

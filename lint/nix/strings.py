@@ -21,7 +21,7 @@ def definitions(call: Callable) -> dict[str, tuple[int, Callable]]:
     applies a Nix function."""
 
     def substring(span, start, length, text):
-        begin, count, data = _int(start), _int(length), _bytes(text)
+        begin, count, data = v.integer(start), v.integer(length), _bytes(text)
         if begin is None or count is None or data is None or begin < 0:
             return v.Unknown(span, "substring of a string that cannot be known")
         end = len(data) if count < 0 else begin + count
@@ -57,7 +57,7 @@ def definitions(call: Callable) -> dict[str, tuple[int, Callable]]:
         a, b = v.force(left), v.force(right)
         if isinstance(a, v.Str) and isinstance(b, v.Str) and a.known is not None and b.known is not None:
             return v.Const(a.known.encode() < b.known.encode(), span)
-        x, y = _number(a), _number(b)
+        x, y = v.number(a), v.number(b)
         if x is not None and y is not None:
             return v.Const(x < y, span)
         return v.Unknown(span, "lessThan")
@@ -122,16 +122,3 @@ def _byte_list(item: v.Lazy) -> list[bytes] | None:
 
 def _str(data: bytes, span: Span) -> v.Str:
     return v.Str((data.decode("utf-8", "surrogateescape"),), span)
-
-
-def _int(item: v.Lazy) -> int | None:
-    value = v.force(item)
-    if isinstance(value, v.Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
-        return value.value
-    return None
-
-
-def _number(value: v.Value) -> int | float | None:
-    if isinstance(value, v.Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
-        return value.value
-    return None

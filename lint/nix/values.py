@@ -252,6 +252,38 @@ def local_path(value: Value) -> str | None:
     return None
 
 
+def number(value: Value) -> int | float | None:
+    """A known number (never a boolean), else None."""
+    if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+        return value.value
+    return None
+
+
+def integer(item: Lazy) -> int | None:
+    """A known integer, forced, else None."""
+    found = number(force(item))
+    return found if isinstance(found, int) else None
+
+
+def type_of(value: Value) -> str | None:
+    """builtins.typeOf of a value, where it can be known."""
+    if isinstance(value, Const):
+        item = value.value
+        return ("null" if item is None else "bool" if isinstance(item, bool) else "int" if isinstance(item, int)
+                else "float" if isinstance(item, float) else None)
+    if isinstance(value, Str):
+        return "string"
+    if isinstance(value, PathV):
+        return "path"
+    if isinstance(value, ListV):
+        return "list"
+    if isinstance(value, AttrsV):
+        return "set"
+    if isinstance(value, (Lambda, Primop)):
+        return "lambda"
+    return None
+
+
 def as_string(value: Value) -> Value:
     """A set with `outPath` (a flake's `self`, a derivation) stands for that value where
     a string is wanted, as Nix coerces it; anything else is itself."""
