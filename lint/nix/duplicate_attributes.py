@@ -1,0 +1,220 @@
+"""Where a Nix file defines an attribute twice, which Nix refuses when it parses the
+file ("attribute 'a.b' already defined"): through a dotted path and a nested set
+(`a.b = 1; a = { b = 2; };`), an inherited name, a quoted one (`"a" = 1; a = 2;`).
+Merging sets is fine (`a.b = 1; a = { c = 2; };`), and so is anything under a name
+computed when the set is made (`${x}`), though the names before it are a set.
+
+Checked against `nix-instantiate --parse` in tests/test_rules_nixos.py.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from .parser import ParsedFile
+from .source import Span
+from .syntax_index import syntax_index
+
+# Literal sets merge with the paths that extend them (`a = rec { … }; a.b = …;`).
+_LITERAL_SETS = frozenset({"attrset_expression", "rec_attrset_expression"})
+_PLAIN_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*")
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    span: Span     # the second definition
+    name: str      # its full path, from the outermost set it is flattened into (`a.b`)
+    first: Span    # where the path was first defined
+
+
+def duplicate_attributes(parsed: ParsedFile) -> Iterator[Duplicate]:
+    """Every attribute the file defines twice (nothing where it has a syntax error)."""
+    if parsed.tree is None or parsed.error is not None:
+        return
+    source = parsed.source
+    # A literal set nested as a binding's value (`a = { … };`) is flattened into the check
+    # of the set around it, which reports its duplicates under their full names; it is
+    # not checked again on its own (that would report each duplicate once per enclosing
+    # set, and make deep nesting cubic).  The syntax index lists sets outer ones first.
+    flattened: set[tuple[int, int]] = set()
+    for node in syntax_index(parsed).sets:
+        if (node.start_byte, node.end_byte) in flattened:
+            continue
+        bindings = _bindings_of(node)
+        if bindings is None:
+            continue
+        nested: list[tuple[int, int]] = []
+        for start, end, name, first_start, first_end in list(_duplicates(bindings.named_children, source, nested)):
+            yield Duplicate(Span(source, start, end), name, Span(source, first_start, first_end))
+        flattened.update(nested)
+
+
+# -- the names a binding writes ---------------------------------------------------------------------
+
+def _name(part, data: bytes) -> str | None:
+    """The name one part of an attribute path writes: an identifier, a string without
+    interpolation, or -- as Nix has it -- one interpolated bare (`${"a"}` is `a`, while
+    `"${"a"}"` is computed); None where it is computed when the set is made."""
+    kind = part.type
+    if kind == "identifier":
+        return data[part.start_byte:part.end_byte].decode("utf-8", "surrogateescape")
+    if kind == "string_expression" and all(c.type == "string_fragment" for c in part.named_children):
+        return b"".join(data[c.start_byte:c.end_byte] for c in part.named_children).decode("utf-8", "surrogateescape")
+    if kind == "interpolation":
+        inner = part.child_by_field_name("expression")
+        if inner is not None and inner.type == "string_expression":
+            return _name(inner, data)
+    return None
+
+
+def _static_names(attrpath, source) -> tuple[tuple[str, ...], bool]:
+    """The names a binding's attribute path writes, up to the first one computed when
+    the set is made, and whether that is all of them.  The names before a computed one
+    are a set (`a.${x} = 1;` makes `a` a set: `a = 2;` beside it is a duplicate)."""
+    text = source.text(attrpath.start_byte, attrpath.end_byte)
+    if _PLAIN_PATH.fullmatch(text):
+        return tuple(text.split(".")), True    # names only, the common case: no need to visit the parts
+    names = []
+    for part in attrpath.named_children:
+        if part.type == "comment":
+            continue
+        name = _name(part, source.data)
+        if name is None:
+            return tuple(names), False
+        names.append(name)
+    return tuple(names), True
+
+
+def _inherited(binding, source) -> list[tuple[str, int, int]]:
+    """(name, start, end) of each name an `inherit` writes."""
+    attrs = binding.child_by_field_name("attrs")
+    found = []
+    for attr in attrs.named_children if attrs is not None else ():
+        name = _name(attr, source.data)
+        if name is not None:
+            found.append((name, attr.start_byte, attr.end_byte))
+    return found
+
+
+def _bindings_of(literal_set):
+    return next((c for c in literal_set.named_children if c.type == "binding_set"), None)
+
+
+# -- the check of one set ----------------------------------------------------------------------------
+
+def _duplicates(bindings, source, nested: list[tuple[int, int]]):
+    """Yield (start, end, dotted name, first start, first end) for each attribute path
+    defined twice.
+
+    The bindings (and those of the literal sets nested in them, whose byte ranges are
+    appended to `nested`) are flattened into full attribute paths in source order,
+    without recursion; a path may be extended while it
+    is a set (a dotted prefix or a literal `{ … }`), never once it is a value."""
+    paths = _Paths()
+    seen: dict[int, tuple[str, int, int]] = {}   # path -> ("leaf" or "set", where it was first written)
+    # A frame: the bindings of one set, the path of that set, and the first prefix of that
+    # path (itself included) that is a leaf, as (path, entry) -- fixed once the set's own
+    # binding was checked, so a binding inside checks only the names it adds.
+    stack = [(iter(bindings), _Paths.ROOT, None)]
+    while stack:
+        children, prefix, block = stack[-1]
+        binding = next(children, None)
+        if binding is None:
+            stack.pop()
+            continue
+        kind = binding.type
+        if kind == "inherit" or kind == "inherit_from":
+            for name, start, end in _inherited(binding, source):
+                report, _, _ = _check(seen, paths, prefix, (name,), start, end, "leaf", block)
+                if report is not None:
+                    yield report
+            continue
+        if kind != "binding":
+            continue
+        attrpath = binding.child_by_field_name("attrpath")
+        names, complete = _static_names(attrpath, source) if attrpath is not None else ((), False)
+        if not names:
+            continue
+        value = binding.child_by_field_name("expression")
+        # What is written under a computed name is not known, but the names before it are a set.
+        is_set = complete and value is not None and value.type in _LITERAL_SETS
+        report, inner_block, path = _check(seen, paths, prefix, names, attrpath.start_byte, attrpath.end_byte,
+                                           "set" if is_set or not complete else "leaf", block)
+        if report is not None:
+            yield report
+        if is_set:
+            nested.append((value.start_byte, value.end_byte))
+            inner = _bindings_of(value)
+            if inner is not None:
+                stack.append((iter(inner.named_children), path, inner_block))
+
+
+class _Paths:
+    """Attribute paths as numbers, each made from its parent's number and its last name:
+    a binding inside sets nested thousands deep costs the names it adds, not the length
+    of its whole path (tuples of names made deep nesting quadratic)."""
+
+    ROOT = 0
+
+    def __init__(self):
+        self._numbers: dict[tuple[int, str], int] = {}
+        self._parts: list[tuple[int, str]] = [(-1, "")]
+        self._dotted: dict[int, str] = {}
+
+    def child(self, parent: int, name: str) -> int:
+        number = self._numbers.get((parent, name))
+        if number is None:
+            number = self._numbers[(parent, name)] = len(self._parts)
+            self._parts.append((parent, name))
+        return number
+
+    def dotted(self, path: int) -> str:
+        """The path as written (`a.b.c`): made for a report only."""
+        found = self._dotted.get(path)
+        if found is None:
+            names = []
+            number = path
+            while number != self.ROOT:
+                number, name = self._parts[number]
+                names.append(name)
+            found = self._dotted[path] = ".".join(map(_shown, reversed(names)))
+        return found
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*")
+
+
+def _shown(name: str) -> str:
+    """A name as Nix writes it in a path: quoted unless it is an identifier (`"a b"`)."""
+    if _PLAIN_NAME.fullmatch(name):
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${") + '"'
+
+
+def _check(seen: dict, paths: _Paths, prefix: int, names: tuple[str, ...], start: int, end: int, kind: str, block):
+    """Record the path `prefix` + `names` (written at bytes start..end) and return (the
+    report for it or None, the first leaf among its prefixes and itself, the path -- or
+    that leaf, where there is one: nothing under a leaf is recorded).  Every prefix up
+    to `prefix` was recorded by the enclosing set's binding, whose first leaf among
+    them is `block`."""
+    if block is not None:
+        leaf, entry = block
+        return (start, end, paths.dotted(leaf), entry[1], entry[2]), block, leaf
+    path = prefix
+    last = len(names) - 1
+    for index, name in enumerate(names):
+        path = paths.child(path, name)
+        known = seen.get(path)
+        if index < last:
+            if known is None:
+                seen[path] = ("set", start, end)
+            elif known[0] == "leaf":
+                return (start, end, paths.dotted(path), known[1], known[2]), (path, known), path
+            continue
+        if known is None:
+            seen[path] = (kind, start, end)
+            return None, None, path
+        report = (start, end, paths.dotted(path), known[1], known[2]) if kind == "leaf" or known[0] == "leaf" else None
+        return report, ((path, known) if known[0] == "leaf" else None), path
+    return None, None, path
