@@ -530,6 +530,34 @@ def test_special_args_made_from_the_flake_inputs_reach_the_modules(tmp_path):
     assert findings(tmp_path) == []   # the SPEC's module is in the system, through `name`
 
 
+def test_a_module_naming_none_of_the_hosts_special_args_is_loaded_once_for_all_of_them(tmp_path):
+    # `specialArgs = { inherit hostName; }` differs per host: a module that names it sees
+    # its own host's, and one whose set pattern does not name it is the same module in
+    # every system, loaded once
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations = nixpkgs.lib.genAttrs [ "a" "b" ] (hostName: nixpkgs.lib.nixosSystem {
+      system = "aarch64-linux";
+      specialArgs = { inherit hostName; };
+      modules = [ ./host.nix ./shared.nix ./any.nix ];
+    });
+  };
+}
+""",
+        "host.nix": "{ hostName, lib, ... }: { networking.hostName = lib.mkDefault hostName; }\n",
+        "shared.nix": "{ config, lib, ... }: { boot.loader.timeout = 1; }\n",
+        "any.nix": "args: { boot.kernelParams = [ \"console=ttyS0\" ]; }\n",   # `args` may hold anything
+    })
+    project = Project([str(p) for p in sorted(tmp_path.rglob("*.nix"))])
+    run(project, load_rules().values())
+    loaded = [module.path for module in project._modules.values()]
+    assert sorted(Path(p).name for p in loaded) == ["any.nix", "any.nix", "host.nix", "host.nix", "shared.nix"]
+    for host in ("a", "b"):
+        [record] = json.loads(invoke("eval", "networking.hostName", "--system", host, "--json", tmp_path).output)
+        assert record["value"] == host
+
+
 def test_modules_imported_through_a_path_interpolated_into_a_string(tmp_path):
     # `import "${path}/${name}"` over a readDir: Nix imports the store copy, the same file
     write_tree(tmp_path, {

@@ -215,6 +215,7 @@ class Project:
     def module(self, path: str, arch: str, special_args: v.Value | None = None) -> Module:
         """The module in file `path`, evaluated for `arch` with these special arguments."""
         path = self.canonical(path)
+        special_args = _visible_to(self._parsed_or_none(path), special_args)
         return self._load((path, _fingerprint(special_args)), arch, lambda: load_module(
             path, path, self._parsed_or_none(path), self.interpreter(arch),
             arguments=self._module_arguments(arch, special_args)))
@@ -562,6 +563,29 @@ def _with_special(standard: v.AttrsV, special: Namespace) -> Namespace:
         attr = standard.attrs.get(name)
         return attr.value if attr is not None else None
     return Namespace("module arguments", member)
+
+
+def _visible_to(parsed: ParsedFile | None, special_args: v.Value | None) -> v.Value | None:
+    """The special arguments a module file can see: a file written as a function of a set
+    pattern (`{ config, lib, hostName, ... }: …`, with no `args@`) sees only those it
+    names.  So a module that names none of a system's special arguments is loaded once
+    for every system, instead of once per host's `specialArgs`."""
+    if not isinstance(special_args, v.AttrsV) or parsed is None or parsed.tree is None or parsed.error is not None:
+        return special_args
+    function = parsed.root.child_by_field_name("expression")
+    if function is None or function.type != "function_expression" or function.child_by_field_name("universal"):
+        return special_args
+    formals = function.child_by_field_name("formals")
+    data = parsed.source.data
+    names = {data[f.start_byte:f.end_byte].decode("utf-8", "surrogateescape")
+             for formal in (formals.named_children if formals is not None else ()) if formal.type == "formal"
+             for f in [formal.child_by_field_name("name")] if f is not None}
+    if "specialArgs" in names:
+        return special_args
+    seen = {name: attr for name, attr in special_args.attrs.items() if name in names}
+    if len(seen) == len(special_args.attrs):
+        return special_args
+    return v.AttrsV(seen, special_args.span) if seen else None
 
 
 def _fingerprint(special_args: v.Value | None) -> tuple:
