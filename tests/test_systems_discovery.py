@@ -558,6 +558,35 @@ def test_a_module_naming_none_of_the_hosts_special_args_is_loaded_once_for_all_o
         assert record["value"] == host
 
 
+def test_a_module_that_cannot_ask_for_the_architecture_is_loaded_once_for_every_guess(tmp_path):
+    # the architecture comes from nixpkgs.hostPlatform: the system is evaluated on a first
+    # guess, then on x86_64-linux; a module whose text names no way to the architecture
+    # (and reaches no other file's code) is the same module on both, the others are not
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ ./hw.nix ./plain.nix ./arm.nix ./helper.nix ]; };
+  };
+}
+""",
+        "hw.nix": '{ lib, ... }: { nixpkgs.hostPlatform = lib.mkDefault "x86_64-linux"; }\n',
+        "plain.nix": "{ ... }: { boot.loader.timeout = 1; }\n",
+        "arm.nix": "{ pkgs, lib, ... }: { boot.kernelParams = lib.optional pkgs.stdenv.isAarch64 \"console=ttyAMA0\"; }\n",
+        "helper.nix": "{ pkgs, ... }: { networking.hostName = import ./name.nix pkgs; }\n",
+        "name.nix": "pkgs: if pkgs.stdenv.isAarch64 then \"arm\" else \"pc\"\n",
+    })
+    project = Project([str(p) for p in sorted(tmp_path.rglob("*.nix"))])
+    run(project, load_rules().values())
+    by_file: dict[str, set[int]] = {}
+    for (_, arch), module in project._modules.items():
+        by_file.setdefault(Path(module.path).name, set()).add(id(module))
+    # (hw.nix names hostPlatform: a word that may read the architecture, so it is loaded again)
+    assert {name: len(ids) for name, ids in by_file.items()} == {"hw.nix": 2, "plain.nix": 1, "arm.nix": 2,
+                                                                 "helper.nix": 2}
+    [record] = json.loads(invoke("eval", "boot.kernelParams", "--system", "box", "--json", tmp_path).output)
+    assert record["value"] == []    # evaluated on x86_64-linux
+
+
 def test_modules_imported_through_a_path_interpolated_into_a_string(tmp_path):
     # `import "${path}/${name}"` over a readDir: Nix imports the store copy, the same file
     write_tree(tmp_path, {

@@ -227,10 +227,15 @@ class Project:
 
     def _load(self, identity: tuple, arch: str, load) -> Module:
         """A module, loaded once per architecture (its values are evaluated as they are
-        asked for, by the interpreter of that architecture)."""
+        asked for, by the interpreter of that architecture) -- or once for all of them,
+        where it gives the same values on every one (a system whose architecture is read
+        from its `nixpkgs.hostPlatform` is evaluated on a first guess, then on that)."""
         module = self._modules.get((identity, arch))
         if module is None:
-            module = self._modules[(identity, arch)] = load()
+            module = next((m for other in self._interpreters if other != arch
+                           if (m := self._modules.get((identity, other))) is not None and _same_on_every_arch(m)),
+                          None) or load()
+            self._modules[(identity, arch)] = module
         return module
 
     def _parsed_or_none(self, path: str) -> ParsedFile | None:
@@ -563,6 +568,19 @@ def _with_special(standard: v.AttrsV, special: Namespace) -> Namespace:
         attr = standard.attrs.get(name)
         return attr.value if attr is not None else None
     return Namespace("module arguments", member)
+
+
+# Ways a module file reaches code in other files, which may ask for the architecture.
+_OTHER_CODE = re.compile(rb"\b(?:import|scopedImport|callPackage|callPackages)\b")
+
+
+def _same_on_every_arch(module: Module) -> bool:
+    """Whether a module file's values cannot depend on the architecture: its text names no
+    way to it (Module.may_read_arch) and reaches no code in another file but through
+    `imports` (each imported module is judged by itself)."""
+    if "#" in module.key or module.parsed is None or module.may_read_arch:
+        return False
+    return _OTHER_CODE.search(module.parsed.source.data) is None
 
 
 def _visible_to(parsed: ParsedFile | None, special_args: v.Value | None) -> v.Value | None:
