@@ -23,6 +23,36 @@ def test_trailing_comma_in_formals_is_not_a_parse_error(tmp_path):
     assert lint(tmp_path, select=["NX000"]) == []
 
 
+def test_what_nix_refuses_when_parsing_beyond_its_grammar():
+    findings = lint(RULES / "NX000" / "computed-names.nix", select=["NX000"])
+    assert code_lines(findings) == {("NX000", 5), ("NX000", 7), ("NX000", 9)}
+    assert [f.message.split(":")[0] for f in findings] == [
+        "dynamic attributes not allowed in let", "duplicate formal function argument 'extraArgs'",
+        "dynamic attributes not allowed in inherit"]
+    assert lint(RULES / "NX000" / "static-names.nix", select=["NX000"]) == []
+
+
+REFUSED_WHEN_PARSED = [
+    'let ${x} = 1; in 1', 'let "${x}" = 1; in 1', 'let ${x}.b = 1; in 1', 'let ${"a"} = 1; in a',
+    'let ${"a"}.b = 1; in a', 'let "a" = 1; in a', 'let { ${x} = 1; body = 1; }', 'rec { ${x} = 1; }',
+    '{ a.${x}.c = 1; }', '{ inherit ${x}; }', '{ inherit "${x}"; }', '{ inherit "${"a"}"; }', '{ inherit ${"a"}; }',
+    'let inherit ${x}; in 1', '{ inherit (y) "${x}"; }', '{ a, a }: a', 'a@{ a }: a', '{ a, ... }@a: a',
+    '{ a ? 1, a ? 2 }: a', '{ a, b }@c: a', 'let f = { b, c, b }: b; in f',
+]
+
+
+@pytest.mark.parametrize("text", REFUSED_WHEN_PARSED)
+def test_nx000_agrees_with_nix_on_what_it_refuses_when_parsing(tmp_path, text):
+    import shutil
+    import subprocess
+
+    assert shutil.which("nix-instantiate"), "nix-instantiate is not installed (Debian's nix-bin; .ci/run installs it)"
+    path = tmp_path / "file.nix"
+    path.write_text(f'let x = "k"; y = {{ }}; a = 1; in {text}\n')
+    refused = subprocess.run(["nix-instantiate", "--parse", str(path)], capture_output=True).returncode != 0
+    assert bool(lint(path, select=["NX000", "NX001"])) == refused
+
+
 def test_duplicate_attribute_through_dotted_paths():
     assert code_lines(lint(RULES / "NX001" / "duplicate-dotted.nix", select=["NX001"])) == {("NX001", 3)}
 

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from .attribute_names import static_name, static_names
 from .parser import ParsedFile
 from .source import Span
 from .syntax_index import syntax_index
 
 # Literal sets merge with the paths that extend them (`a = rec { … }; a.b = …;`).
 _LITERAL_SETS = frozenset({"attrset_expression", "rec_attrset_expression"})
-_PLAIN_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*")
 
 
 @dataclass(frozen=True)
@@ -50,48 +50,14 @@ def duplicate_attributes(parsed: ParsedFile) -> Iterator[Duplicate]:
         flattened.update(nested)
 
 
-# -- the names a binding writes ---------------------------------------------------------------------
-
-def _name(part, data: bytes) -> str | None:
-    """The name one part of an attribute path writes: an identifier, a string without
-    interpolation, or -- as Nix has it -- one interpolated bare (`${"a"}` is `a`, while
-    `"${"a"}"` is computed); None where it is computed when the set is made."""
-    kind = part.type
-    if kind == "identifier":
-        return data[part.start_byte:part.end_byte].decode("utf-8", "surrogateescape")
-    if kind == "string_expression" and all(c.type == "string_fragment" for c in part.named_children):
-        return b"".join(data[c.start_byte:c.end_byte] for c in part.named_children).decode("utf-8", "surrogateescape")
-    if kind == "interpolation":
-        inner = part.child_by_field_name("expression")
-        if inner is not None and inner.type == "string_expression":
-            return _name(inner, data)
-    return None
-
-
-def _static_names(attrpath, source) -> tuple[tuple[str, ...], bool]:
-    """The names a binding's attribute path writes, up to the first one computed when
-    the set is made, and whether that is all of them.  The names before a computed one
-    are a set (`a.${x} = 1;` makes `a` a set: `a = 2;` beside it is a duplicate)."""
-    text = source.text(attrpath.start_byte, attrpath.end_byte)
-    if _PLAIN_PATH.fullmatch(text):
-        return tuple(text.split(".")), True    # names only, the common case: no need to visit the parts
-    names = []
-    for part in attrpath.named_children:
-        if part.type == "comment":
-            continue
-        name = _name(part, source.data)
-        if name is None:
-            return tuple(names), False
-        names.append(name)
-    return tuple(names), True
-
+# -- the check of one set ----------------------------------------------------------------------------
 
 def _inherited(binding, source) -> list[tuple[str, int, int]]:
     """(name, start, end) of each name an `inherit` writes."""
     attrs = binding.child_by_field_name("attrs")
     found = []
     for attr in attrs.named_children if attrs is not None else ():
-        name = _name(attr, source.data)
+        name = static_name(attr, source.data)
         if name is not None:
             found.append((name, attr.start_byte, attr.end_byte))
     return found
@@ -100,8 +66,6 @@ def _inherited(binding, source) -> list[tuple[str, int, int]]:
 def _bindings_of(literal_set):
     return next((c for c in literal_set.named_children if c.type == "binding_set"), None)
 
-
-# -- the check of one set ----------------------------------------------------------------------------
 
 def _duplicates(bindings, source, nested: list[tuple[int, int]]):
     """Yield (start, end, dotted name, first start, first end) for each attribute path
@@ -133,7 +97,7 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
         if kind != "binding":
             continue
         attrpath = binding.child_by_field_name("attrpath")
-        names, complete = _static_names(attrpath, source) if attrpath is not None else ((), False)
+        names, complete = static_names(attrpath, source) if attrpath is not None else ((), False)
         if not names:
             continue
         value = binding.child_by_field_name("expression")
