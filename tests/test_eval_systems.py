@@ -99,3 +99,14 @@ in {
     assert audio["value"] is True and "uncertain" not in audio and audio["definitions"][0]["active"]
     [modem] = evaluate("networking.modemmanager.enable", "--module", tmp_path / "librem5.nix")
     assert modem["defined"] is False   # mkEnableOption: false by default, so the mkIf drops it
+
+
+def test_eval_never_claims_nixos_refuses_two_values_of_an_option_whose_type_it_does_not_know(tmp_path):
+    # system.stateVersion is a string to NixOS, *.extraConfig lines: the tree declares
+    # neither, so two different values are a conflict that may be merged, not a refusal
+    (tmp_path / "a.nix").write_text('{ system.stateVersion = "23.11"; }\n')
+    (tmp_path / "b.nix").write_text('{ system.stateVersion = "22.05"; }\n')
+    shown = CliRunner().invoke(main, ["eval", "system.stateVersion", "--module", str(tmp_path / "a.nix"),
+                                      "--module", str(tmp_path / "b.nix")]).output
+    assert "conflict" in shown and "unless the option's type merges them" in shown
+    assert "NixOS refuses" not in shown.replace("NixOS refuses them unless", "")

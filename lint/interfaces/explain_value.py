@@ -162,8 +162,9 @@ def render_text(records_: list[dict]) -> str:
             lines.append(f"    but it may differ: {record['uncertain']}")
         if record.get("error"):
             lines.append(f"    NixOS refuses it: {record['error']}")
-        elif record.get("conflict"):
-            lines.append("    conflict: definitions at the same priority disagree (NixOS refuses this)")
+        elif record.get("conflict"):   # an option the tree does not declare: its type decides
+            lines.append("    conflict: definitions at the same priority disagree (NixOS refuses them unless the "
+                         "option's type merges them)")
         for d in record["definitions"]:
             where = f"{d['file']}:{d['line']}:{d['column']}"
             verdict = f"lost: {d['lost_because']}" if d["lost_because"] else "used"
