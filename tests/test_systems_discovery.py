@@ -219,6 +219,56 @@ def test_a_flake_that_names_no_system_builder_still_lets_roots_stand_in(tmp_path
     assert [f["code"] for f in findings(tmp_path)] == ["ST107"]   # the root is a whole system: not set
 
 
+def test_an_inputs_own_mk_flake_is_not_flake_parts_and_its_systems_cannot_be_known(tmp_path):
+    # flake-utils-plus builds nixosConfigurations from `hosts`; its mkFlake is not
+    # flake-parts' (which discovery models), so the systems cannot be known, and the hosts
+    # are judged as fragments -- never each file as a whole system
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.utils.url = "github:gytis-ivaskevicius/flake-utils-plus";
+  outputs = { self, utils, ... }@inputs: utils.lib.mkFlake {
+    inherit self inputs;
+    hosts.box.modules = [ ./hosts/box.nix ];
+  };
+}
+""",
+        "hosts/box.nix": "{ ... }: { networking.firewall.enable = true; }\n",
+    })
+    listing = invoke("systems", tmp_path)
+    assert "No system could be known" in listing.output
+    assert "its outputs cannot be known: utils.lib.mkFlake" in listing.output
+    assert [f["code"] for f in findings(tmp_path)] == ["ST120"]   # what box.nix defines, not what it leaves unset
+
+
+@pytest.mark.parametrize("known", [False, True])
+def test_a_flake_parts_module_from_an_input_may_build_systems(tmp_path, known):
+    # easy-hosts, clan-core, ez-configs: a flake-parts module from an input builds the
+    # systems; where the flake's own modules build none, they cannot be known
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.easy-hosts.url = "github:tgirlcloud/easy-hosts";
+  outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
+    imports = [ inputs.easy-hosts.flakeModule ./hosts.nix ];
+    systems = [ "x86_64-linux" ];
+  };
+}
+""",
+        "hosts.nix": ("{ inputs, ... }: { flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem {"
+                      " system = \"x86_64-linux\"; modules = [ ./hosts/box ]; }; }\n" if known else
+                      "{ easyHosts.hosts.box = { arch = \"x86_64\"; }; }\n"),
+        "hosts/box/default.nix": "{ ... }: { networking.firewall.enable = true; }\n",
+    })
+    listing = invoke("systems", tmp_path)
+    if known:
+        assert [s["name"] for s in systems(tmp_path)] == ["box"] and "discovery:" not in listing.output
+    else:
+        assert "No system could be known" in listing.output
+        assert ("inputs.easy-hosts.flakeModule may build systems that cannot be known: a flake-parts module "
+                "discovery cannot read") in listing.output
+        assert [f["code"] for f in findings(tmp_path)] == ["ST120"]
+
+
 @pytest.mark.parametrize("relative", [False, True])
 def test_a_module_library_flake_imports_its_tree_and_that_tree_stands_in_whole(tmp_path, monkeypatch, relative):
     # Discovery reads modules/default.nix (`import ./modules`); it is still the root that

@@ -12,6 +12,8 @@ above), anything else is opaque (`inputs.agentd.nixosModules.default`).
 from __future__ import annotations
 
 import os
+import re
+
 from ..nix import values as v
 from ..nix.nixlib import Namespace
 from ..nix.source import Span
@@ -75,6 +77,8 @@ class Builders:
         known = known_input(url, self, repository)
         if known is not None:
             return known
+        if url is not None and not FLAKE_PARTS_URL.search(url):
+            lib = _without_mk_flake(lib, name)
 
         def member(attr: str) -> v.Lazy | None:
             if attr == "lib":
@@ -281,3 +285,13 @@ def is_nixpkgs(value: v.Value) -> bool:
     """`<nixpkgs>`, the root of nixpkgs (called with its config, it gives pkgs)."""
     return value.span is not None and value.span.text in ("<nixpkgs>", "<nixos>", "<nixos-unstable>")
 
+
+# flake-parts, whose `lib.mkFlake` discovery models; another input's `mkFlake` is its own
+# (flake-utils-plus', digga's), not flake-parts'.
+FLAKE_PARTS_URL = re.compile(r"(?:^|[:/])hercules-ci/flake-parts(?:$|[/?#.])")
+
+
+def _without_mk_flake(lib: Namespace, name: str) -> Namespace:
+    """The modelled lib of an input known not to be flake-parts (its URL says so): a lib,
+    as every flake's may be nixpkgs', but its `mkFlake` cannot be known."""
+    return Namespace(f"inputs.{name}.lib", lambda attr: None if attr == "mkFlake" else lib.members(attr))

@@ -40,8 +40,9 @@ from .system import FILE, ModuleRef, System
 MAX_OUTPUT_DEPTH = 8
 # A file that may build a system (outside a flake): the builders, as their names are written.
 BUILDER_MARK = re.compile(rb"eval-config\.nix|<nixpkgs/nixos>|/nixos\"|nixosSystem|evalModules")
-# A flake that says it builds systems, whether or not its outputs can be read.
-SYSTEMS_MARK = re.compile(rb"nixosConfigurations|eval-config\.nix|<nixpkgs/nixos>|nixosSystem|evalModules")
+# A flake that says it builds systems, whether or not its outputs can be read (`mkFlake`:
+# flake-utils-plus', digga's, where they are not known, build them from `hosts`).
+SYSTEMS_MARK = re.compile(rb"nixosConfigurations|eval-config\.nix|<nixpkgs/nixos>|nixosSystem|evalModules|\bmkFlake\b")
 REPOSITORY_MARKS = ("flake.nix", ".stereos-lint.toml", ".git")
 
 
@@ -139,6 +140,14 @@ class _Discoverer:
             hive = _attr(outputs, "colmena")   # colmena's own output: a hive colmena evaluates
             if isinstance(hive, v.AttrsV):
                 self._name(hive_nodes(self.builders, hive.span, hive), ("colmena",), "flake")
+            if not self.result.systems and self.flake_parts.opaque_modules:
+                # (where some systems are known, the opaque modules are taken for helpers:
+                # formatters, shells, hooks)
+                for span, text in self.flake_parts.opaque_modules:
+                    place = f"{span.path}:{span.start_position[0]}: " if span is not None else ""
+                    self.result.problems.append(f"{place}{_shortened(text)} may build systems that cannot be "
+                                                "known: a flake-parts module discovery cannot read")
+                self.result.unknown_systems = True
         else:
             self._non_flake(candidates)
         return self.result
@@ -211,6 +220,8 @@ class _Discoverer:
         whose text names `nixosConfigurations` or a system builder."""
         outputs = v.force(outputs)
         if not isinstance(outputs, v.AttrsV):
+            if not any(p.startswith(f"{flake}:") for p in self.result.problems):
+                self.result.problems.append(f"{flake}: its outputs cannot be known: {_shortened(describe(outputs))}")
             parsed = self.parse(flake)
             if isinstance(parsed, ParsedFile) and SYSTEMS_MARK.search(parsed.source.data):
                 self.result.unknown_systems = True

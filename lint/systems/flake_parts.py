@@ -6,7 +6,7 @@ merged into the outputs, and each `perSystem` is called for every entry of
 `systems`, its outputs placed under `OUTPUT.<system>` (`packages.x86_64-linux.vm`).
 Module arguments: `self`, `inputs`, `lib`, `withSystem`; `config` and the rest are
 opaque.  A module in full form sets them under `config`.  Imports the discovery cannot
-read (`inputs.x.flakeModule`) are skipped.
+read (`inputs.x.flakeModule`) are skipped, and recorded: they may build systems.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Callable
 
 from ..nix import values as v
 from ..nix.nixlib import Namespace
+from .builders import describe
 from ..nix.source import Span
 
 MAX_MODULES = 500
@@ -24,6 +25,7 @@ class FlakeParts:
         self.interp = interp
         self.import_file = import_file
         self.builders = builders
+        self.opaque_modules: list[tuple[Span | None, str]] = []   # (where, its text)
 
     def mk_flake(self, span: Span, arguments: v.Lazy, module: v.Lazy) -> v.Value:
         args = v.force(arguments)
@@ -37,7 +39,11 @@ class FlakeParts:
         while queue and len(seen) < MAX_MODULES:
             item = queue.pop(0)
             value = self._module_value(item, inputs, self_value, span)
-            if id(value) in seen or not isinstance(value, v.AttrsV):
+            if not isinstance(value, v.AttrsV):
+                if not isinstance(v.force(item), v.PathV):   # (a local file that is missing is not one)
+                    self.opaque_modules.append((value.span, describe(value)))
+                continue
+            if id(value) in seen:
                 continue
             seen.add(id(value))
             attrs = value.attrs
