@@ -220,15 +220,15 @@ def test_a_flake_that_names_no_system_builder_still_lets_roots_stand_in(tmp_path
 
 
 def test_an_inputs_own_mk_flake_is_not_flake_parts_and_its_systems_cannot_be_known(tmp_path):
-    # flake-utils-plus builds nixosConfigurations from `hosts`; its mkFlake is not
+    # digga builds nixosConfigurations from `nixos.hosts`; its mkFlake is not
     # flake-parts' (which discovery models), so the systems cannot be known, and the hosts
     # are judged as fragments -- never each file as a whole system
     write_tree(tmp_path, {
         "flake.nix": """{
-  inputs.utils.url = "github:gytis-ivaskevicius/flake-utils-plus";
-  outputs = { self, utils, ... }@inputs: utils.lib.mkFlake {
+  inputs.digga.url = "github:divnix/digga";
+  outputs = { self, digga, ... }@inputs: digga.lib.mkFlake {
     inherit self inputs;
-    hosts.box.modules = [ ./hosts/box.nix ];
+    nixos.hosts.box.modules = [ ./hosts/box.nix ];
   };
 }
 """,
@@ -236,8 +236,43 @@ def test_an_inputs_own_mk_flake_is_not_flake_parts_and_its_systems_cannot_be_kno
     })
     listing = invoke("systems", tmp_path)
     assert "No system could be known" in listing.output
-    assert "its outputs cannot be known: utils.lib.mkFlake" in listing.output
+    assert "its outputs cannot be known: digga.lib.mkFlake" in listing.output
     assert [f["code"] for f in findings(tmp_path)] == ["ST120"]   # what box.nix defines, not what it leaves unset
+
+
+def test_flake_utils_plus_hosts_merged_with_their_defaults(tmp_path):
+    # fup's mkFlake: each host's modules after hostDefaults' (mergeAny), its own system or
+    # x86_64-linux, extraArgs as module arguments; exportModules names files; a darwin
+    # host is none of NixOS's; every other argument is an output
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.fup.url = "github:gytis-ivaskevicius/flake-utils-plus";
+  inputs.darwin.url = "github:lnl7/nix-darwin";
+  outputs = { self, fup, darwin, ... }@inputs: let
+    modules = fup.lib.exportModules [ ./config/boot.nix ./config/net.nix ];
+  in fup.lib.mkFlake {
+    inherit self inputs;
+    hostDefaults.modules = [ modules.boot ];
+    hostDefaults.extraArgs.owner = "ada";
+    hosts.pc.modules = [ ./hosts/pc.nix modules.net ];
+    hosts.pi = { system = "aarch64-linux"; modules = [ ./hosts/pi.nix ]; };
+    hosts.mac = { system = "aarch64-darwin"; output = "darwinConfigurations"; builder = darwin.lib.darwinSystem; };
+    nixosModules.boot = modules.boot;
+  };
+}
+""",
+        "config/boot.nix": CLEAN_BOOT,
+        "config/net.nix": "{ ... }: { networking.firewall.enable = false; }\n",
+        "hosts/pc.nix": "{ owner, ... }: { networking.hostName = \"${owner}-pc\"; }\n",
+        "hosts/pi.nix": "{ ... }: { networking.hostName = \"pi\"; }\n",
+    })
+    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
+             for s in systems(tmp_path)}
+    assert found == {"pc": ("x86_64-linux", ["config/boot.nix", "hosts/pc.nix", "config/net.nix"],
+                            ["flake-utils-plus.modules"]),
+                     "pi": ("aarch64-linux", ["config/boot.nix", "hosts/pi.nix"], ["flake-utils-plus.modules"])}
+    [record] = json.loads(invoke("eval", "networking.hostName", "--system", "pc", "--json", tmp_path).output)
+    assert record["value"] == "ada-pc"
 
 
 @pytest.mark.parametrize("known", [False, True])

@@ -1,0 +1,110 @@
+"""gytis-ivaskevicius/flake-utils-plus: `lib.mkFlake { self; inputs; hosts; hostDefaults; … }`
+builds `nixosConfigurations.NAME` for each of `hosts`, merged with `hostDefaults` as its
+`mergeAny` does (lists joined, the defaults' first; any other setting the host's own):
+`system` (default x86_64-linux), `modules`, `specialArgs` and `extraArgs` (module
+arguments, as `inputs` is), on the channel's `lib.nixosSystem`.  A host whose `output` is
+another (`darwinConfigurations`) or whose `builder` is not a `nixosSystem` is no NixOS
+system.  fup's own module (the host name, the channel's package set) is opaque.  Every
+other argument is an output as written (`nixosModules`, …).
+
+Also `lib.exportModules [ ./a.nix ./b ]`, `{ a = ./a.nix; b = …; }` (a folder as its
+`rakeLeaves`), and flake-utils' functions, which fup's lib re-exports.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+from ...nix import values as v
+from ...nix.nixlib import Namespace
+from ...nix.source import Span
+from .flake_utils import _flake_utils
+from .settings import attrs_of, items_of
+
+URL = re.compile(r"(?:^|[:/])gytis-ivaskevicius/flake-utils-plus(?:$|[/?#.])")
+# mkFlake's arguments that are not outputs
+SETTINGS = ("inputs", "hosts", "hostDefaults", "nixosProfiles", "channels", "channelsConfig", "self",
+            "sharedOverlays", "supportedSystems", "outputsBuilder")
+
+
+def value(builders, repository: str) -> v.Value:
+    utils = _flake_utils(builders.interp).select("lib")
+    members = {"mkFlake": v.Primop("mkFlake", 1, lambda span, args: _mk_flake(builders, span, args)),
+               "exportModules": v.Primop("exportModules", 1, _export_modules)}
+    lib = Namespace("flake-utils-plus.lib", lambda name: members.get(name) or utils.members(name))
+    return Namespace("flake-utils-plus", lambda name: lib if name == "lib" else None)
+
+
+def _mk_flake(builders, span: Span, arguments: v.Lazy) -> v.Value:
+    args = v.force(arguments)
+    if not isinstance(args, v.AttrsV):
+        return v.Unknown(span, "flake-utils-plus' mkFlake of arguments that cannot be known")
+    outputs = {name: attr for name, attr in args.attrs.items() if name not in SETTINGS}
+    defaults = attrs_of(args.attrs.get("hostDefaults"))
+    built = dict(attrs_of(outputs.get("nixosConfigurations")))
+    for name, host in sorted(attrs_of(args.attrs.get("hosts")).items()):
+        system = _system(builders, span, args, defaults, attrs_of(host))
+        if system is not None:
+            built[name] = v.Attr(system, None, None)
+    if built:
+        outputs["nixosConfigurations"] = v.Attr(v.AttrsV(built, span), None, None)
+    return v.AttrsV(outputs, span)
+
+
+def _system(builders, span: Span, args: v.AttrsV, defaults: dict, own: dict) -> v.Value | None:
+    """The host's system, or None where it is none of NixOS's."""
+    setting = lambda name: own.get(name) or defaults.get(name)   # noqa: E731
+    output = setting("output")
+    if output is not None and _text(output) != "nixosConfigurations":
+        return None
+    builder = setting("builder")
+    if builder is not None and not _is_nixos_system(v.force(builder.value)):
+        return None
+    special = {**({"inputs": args.attrs["inputs"]} if "inputs" in args.attrs else {}),
+               **attrs_of(defaults.get("extraArgs")), **attrs_of(own.get("extraArgs")),
+               **attrs_of(defaults.get("specialArgs")), **attrs_of(own.get("specialArgs"))}
+    modules = items_of(defaults.get("modules")) + items_of(own.get("modules")) + [
+        v.Symbolic(("flake-utils-plus", "modules"), None)]
+    arguments = {"modules": v.Attr(v.ListV(modules, span), None, None),
+                 "system": setting("system") or v.Attr(v.Str(("x86_64-linux",), span), None, None),
+                 "specialArgs": v.Attr(v.AttrsV(special, span), None, None)}
+    return builders.build(span, v.AttrsV(arguments, span), "flake-utils-plus")
+
+
+def _is_nixos_system(builder: v.Value) -> bool:
+    return isinstance(builder, v.Primop) and builder.name == "nixosSystem"
+
+
+def _text(attr: v.Attr) -> str | None:
+    value = v.force(attr.value)
+    return value.known if isinstance(value, v.Str) else None
+
+
+def _export_modules(span: Span, listed: v.Lazy) -> v.Value:
+    """`{ NAME = module; }` of paths: a file by its name without `.nix`, a folder as its leaves."""
+    exported: dict[str, v.Attr] = {}
+    for item in items_of(listed):
+        path = v.force(item)
+        if not isinstance(path, v.PathV) or not path.resolved:
+            return v.Unknown(span, "flake-utils-plus' exportModules of modules that cannot be known")
+        name = os.path.basename(path.resolved)
+        if os.path.isdir(path.resolved):
+            exported[name] = v.Attr(_leaves(path.resolved, span), None, None)
+        else:
+            exported[name.removesuffix(".nix")] = v.Attr(path, None, None)
+    return v.AttrsV(exported, span)
+
+
+def _leaves(folder: str, span: Span) -> v.AttrsV:
+    """fup's `rakeLeaves`: each `.nix` file by its name without `.nix`; each folder holding a
+    `default.nix` as that module, any other as its own leaves."""
+    leaves: dict[str, v.Attr] = {}
+    for entry in sorted(os.listdir(folder)):
+        path = os.path.join(folder, entry)
+        if os.path.isdir(path):
+            inner = os.path.join(path, "default.nix")
+            leaves[entry] = v.Attr(v.PathV(path, path, span) if os.path.isfile(inner) else _leaves(path, span),
+                                   None, None)
+        elif entry.endswith(".nix") and entry != "default.nix":
+            leaves[entry.removesuffix(".nix")] = v.Attr(v.PathV(path, path, span), None, None)
+    return v.AttrsV(leaves, span)
