@@ -275,6 +275,52 @@ def test_flake_utils_plus_hosts_merged_with_their_defaults(tmp_path):
     assert record["value"] == "ada-pc"
 
 
+CLAN_TREE = {
+    "machines/jon/configuration.nix": "{ ... }: { imports = [ ../../modules/shared.nix ]; }\n",
+    "machines/jon/hardware-configuration.nix": '{ lib, ... }: { nixpkgs.hostPlatform = lib.mkDefault "x86_64-linux"; }\n',
+    "machines/jon/disko.nix": "{ ... }: { disko.devices = { }; }\n",
+    "machines/sara/configuration.nix": "{ ... }: { networking.firewall.enable = false; }\n",
+    "machines/sara/facter.json": '{ "version": 1, "system": "aarch64-linux" }\n',
+    "modules/shared.nix": CLEAN_BOOT,
+}
+
+
+@pytest.mark.parametrize("form", ["flake-parts", "lib.clan", "lib.buildClan"])
+def test_clan_machines_from_the_machines_folder_and_the_settings(tmp_path, form):
+    # clan includes each folder of machines/ and its configuration, hardware and disko
+    # files; `machines.NAME` adds a module (and a machine); facter.json names the
+    # architecture; a machine of another class is none of NixOS's
+    settings = """
+      machines.sara = { services.openssh.enable = true; };
+      machines.extra = { networking.hostName = "extra"; };
+      inventory.machines.mac.machineClass = "darwin";
+"""
+    outputs = {
+        "flake-parts": "flake-parts.lib.mkFlake { inherit inputs; } {\n"
+                       "    imports = [ inputs.clan-core.flakeModules.default ];\n"
+                       f"    clan = {{ meta.name = \"home\"; {settings} }};\n  }}",
+        "lib.clan": f"let clan = clan-core.lib.clan {{ inherit self; {settings} }}; in "
+                    "{ inherit (clan.config) nixosConfigurations; }",
+        "lib.buildClan": f"clan-core.lib.buildClan {{ directory = self; {settings} }}",
+    }[form]
+    write_tree(tmp_path, {**CLAN_TREE, "flake.nix": f"""{{
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.clan-core.url = "https://git.clan.lol/clan/clan-core/archive/main.tar.gz";
+  outputs = inputs@{{ self, flake-parts, clan-core, ... }}: {outputs};
+}}
+"""})
+    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
+             for s in systems(tmp_path)}
+    assert found == {
+        "extra": (None, ["flake.nix"], ["clan-core.modules"]),
+        "jon": ("x86_64-linux", ["machines/jon/configuration.nix", "machines/jon/hardware-configuration.nix",
+                                 "machines/jon/disko.nix", "modules/shared.nix"], ["clan-core.modules"]),
+        "sara": ("aarch64-linux", ["machines/sara/configuration.nix", "flake.nix"], ["clan-core.modules"]),
+    }
+    [record] = json.loads(invoke("eval", "services.openssh.enable", "--system", "sara", "--json", tmp_path).output)
+    assert record["value"] is True
+
+
 @pytest.mark.parametrize("known", [False, True])
 def test_a_flake_parts_module_from_an_input_may_build_systems(tmp_path, known):
     # easy-hosts, clan-core, ez-configs: a flake-parts module from an input builds the

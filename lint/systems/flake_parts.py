@@ -5,8 +5,10 @@
 merged into the outputs, and each `perSystem` is called for every entry of
 `systems`, its outputs placed under `OUTPUT.<system>` (`packages.x86_64-linux.vm`).
 Module arguments: `self`, `inputs`, `lib`, `withSystem`; `config` and the rest are
-opaque.  A module in full form sets them under `config`.  Imports the discovery cannot
-read (`inputs.x.flakeModule`) are skipped, and recorded: they may build systems.
+opaque.  A module in full form sets them under `config`.  A module from an input that
+discovery models (a FlakeModule: clan-core's) adds outputs made of what the flake's own
+modules set under its option; other imports the discovery cannot read
+(`inputs.x.flakeModule`) are skipped, and recorded: they may build systems.
 """
 from __future__ import annotations
 
@@ -18,6 +20,18 @@ from .builders import describe
 from ..nix.source import Span
 
 MAX_MODULES = 500
+
+
+class FlakeModule(v.Value):
+    """A flake-parts module from an input, modelled: what the flake's modules set under
+    `option` (each definition, as written) makes `outputs(definitions, span)`."""
+
+    __slots__ = ("option", "outputs")
+
+    def __init__(self, option: str, outputs: Callable[[list[v.Lazy], Span], v.Value]):
+        self.option = option
+        self.outputs = outputs
+        self.span = None
 
 
 class FlakeParts:
@@ -36,9 +50,14 @@ class FlakeParts:
         systems: list[str] = []
         queue: list[v.Lazy] = [module]
         seen: set[int] = set()
+        modelled: dict[str, FlakeModule] = {}
+        settings: list[dict[str, v.Attr]] = []   # what each module sets
         while queue and len(seen) < MAX_MODULES:
             item = queue.pop(0)
             value = self._module_value(item, inputs, self_value, span)
+            if isinstance(value, FlakeModule):
+                modelled.setdefault(value.option, value)
+                continue
             if not isinstance(value, v.AttrsV):
                 if not isinstance(v.force(item), v.PathV):   # (a local file that is missing is not one)
                     self.opaque_modules.append((value.span, describe(value)))
@@ -54,6 +73,7 @@ class FlakeParts:
             if "config" in attrs or "options" in attrs:   # full form: what it sets is under `config`
                 config = v.force(attrs["config"].value) if "config" in attrs else None
                 attrs = config.attrs if isinstance(config, v.AttrsV) else {}
+            settings.append(attrs)
             if "flake" in attrs:
                 flakes.append(attrs["flake"].value)
             if "perSystem" in attrs:
@@ -65,6 +85,9 @@ class FlakeParts:
                         name = v.force(entry)
                         if isinstance(name, v.Str) and name.known and name.known not in systems:
                             systems.append(name.known)
+        for model in modelled.values():
+            flakes.append(model.outputs([attrs[model.option].value for attrs in settings if model.option in attrs],
+                                        span))
         outputs = merge_sets(flakes, span)
         if per_system and systems:
             outputs = merge_sets([outputs, self._per_system_outputs(per_system, systems, inputs, span)], span)

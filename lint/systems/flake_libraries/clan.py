@@ -1,0 +1,104 @@
+"""clan-core (clan.lol): a clan builds a NixOS system per machine -- every folder under
+`machines/` of its `directory` (the flake's root by default), every name of `machines`
+and of `inventory.machines` but those of another class (`machineClass = "darwin"`).
+Each machine's modules are clan's own (opaque), the files of its folder clan includes
+by itself (`configuration.nix`, `hardware-configuration.nix`, `disko.nix`, where they
+exist) and its `machines.NAME` module, with the clan's `specialArgs`.  Its architecture
+is the `system` of its `facter.json` where there is one, else read from
+`nixpkgs.hostPlatform` as for any system.
+
+Reached as the flake-parts module `flakeModules.default` (settings under `clan`), as
+`lib.clan { … }` (whose `config` holds `nixosConfigurations`) or the older
+`lib.buildClan { … }` (which returns them).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from ...nix import values as v
+from ...nix.nixlib import Namespace
+from ...nix.source import Span
+from ..flake_parts import FlakeModule, merge_sets
+from .settings import attrs_of
+
+URL = re.compile(r"(?:^|[:/])(?:clan-lol|clan)/clan-core(?:$|[/?#.])")
+# What clan includes from a machine's folder, where it exists
+MACHINE_FILES = ("configuration.nix", "hardware-configuration.nix", "disko.nix")
+
+
+def value(builders, repository: str) -> v.Value:
+    def systems(settings: v.Value, span: Span) -> v.Value:
+        return _machines(builders, repository, settings, span)
+
+    flake_module = FlakeModule("clan", lambda definitions, span: v.AttrsV(
+        {"nixosConfigurations": v.Attr(systems(merge_sets(definitions, span), span), None, None)}, span))
+    clan = v.Primop("clan", 1, lambda span, settings: v.AttrsV(
+        {"config": v.Attr(v.AttrsV({"nixosConfigurations": v.Attr(systems(v.force(settings), span), None, None)},
+                                   span), None, None)}, span))
+    build_clan = v.Primop("buildClan", 1, lambda span, settings: v.AttrsV(
+        {"nixosConfigurations": v.Attr(systems(v.force(settings), span), None, None)}, span))
+    lib = Namespace("clan-core.lib", {"clan": clan, "buildClan": build_clan}.get)
+    modules = Namespace("clan-core.flakeModules", lambda name: flake_module if name in ("default", "clan") else None)
+    return Namespace("clan-core", {"lib": lib, "flakeModules": modules}.get)
+
+
+def _machines(builders, repository: str, settings: v.Value, span: Span) -> v.Value:
+    if not isinstance(settings, v.AttrsV):
+        return v.Unknown(span, "clan-core's settings cannot be known")
+    options = settings.attrs
+    folder = os.path.join(_directory(options, repository), "machines")
+    written = attrs_of(options.get("machines"))
+    inventory = attrs_of(attrs_of(options.get("inventory")).get("machines"))
+    names = set(written) | set(inventory)
+    names |= {n for n in os.listdir(folder) if os.path.isdir(os.path.join(folder, n))} if os.path.isdir(folder) else set()
+    built: dict[str, v.Attr] = {}
+    for name in sorted(names):
+        machine_class = attrs_of(inventory.get(name)).get("machineClass")
+        if machine_class is not None and _text(machine_class) not in (None, "nixos"):
+            continue
+        own = [os.path.join(folder, name, file) for file in MACHINE_FILES]
+        modules = [v.Symbolic(("clan-core", "modules"), None)] + [v.PathV(p, p, span) for p in own if os.path.isfile(p)]
+        if name in written:
+            modules.append(written[name].value)
+        arguments = {"modules": v.Attr(v.ListV(modules, span), None, None),
+                     "specialArgs": v.Attr(v.AttrsV(attrs_of(options.get("specialArgs")), span), None, None)}
+        arch = _facter_system(builders, os.path.join(folder, name, "facter.json"))
+        if arch is not None:
+            arguments["system"] = v.Attr(v.Str((arch,), span), None, None)
+        built[name] = v.Attr(builders.build(span, v.AttrsV(arguments, span), "clan-core"), None, None)
+    return v.AttrsV(built, span)
+
+
+def _directory(options: dict[str, v.Attr], repository: str) -> str:
+    """The clan's directory: `directory` (or `self`) as written, else the flake's root."""
+    for name in ("directory", "self"):
+        if name not in options:
+            continue
+        given = v.force(options[name].value)
+        if isinstance(given, v.PathV) and given.resolved:
+            return given.resolved
+        if isinstance(given, v.AttrsV) and "outPath" in given.attrs:   # the flake's `self`
+            source = v.force(given.attrs["outPath"].value)
+            if isinstance(source, v.Str) and source.known:
+                return source.known
+    return repository
+
+
+def _facter_system(builders, path: str) -> str | None:
+    """The `system` nixos-facter recorded for the machine (its hardware report)."""
+    if not os.path.isfile(path):
+        return None
+    builders.interp.data_files.append(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            system = json.load(handle).get("system")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return system if isinstance(system, str) else None
+
+
+def _text(attr: v.Attr) -> str | None:
+    value = v.force(attr.value)
+    return value.known if isinstance(value, v.Str) else None
