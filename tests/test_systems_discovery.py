@@ -321,23 +321,64 @@ def test_clan_machines_from_the_machines_folder_and_the_settings(tmp_path, form)
     assert record["value"] is True
 
 
+@pytest.mark.parametrize("auto", [False, True])
+def test_easy_hosts_hosts_of_the_nixos_classes(tmp_path, auto):
+    # easy-hosts: hosts/NAME/default.nix by default (or the folders autoConstruct reads),
+    # then the host's, shared and perClass modules (perClass may read the flake's
+    # `self`); a class additionalClasses maps to nixos is NixOS's, darwin is not
+    hosts = ("autoConstruct = true; path = ./systems; hosts.pc.modules = [ ./extra.nix ];" if auto else
+             'hosts.pc = { class = "wsl"; modules = [ ./extra.nix ]; }; hosts.pi.arch = "aarch64"; '
+             'hosts.mac = { arch = "aarch64"; class = "darwin"; };')
+    write_tree(tmp_path, {
+        "flake.nix": f"""{{
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.easy-hosts.url = "github:tgirlcloud/easy-hosts";
+  outputs = inputs@{{ flake-parts, ... }}: flake-parts.lib.mkFlake {{ inherit inputs; }} ({{ self, ... }}: {{
+    imports = [ inputs.easy-hosts.flakeModule ];
+    easy-hosts = {{
+      additionalClasses.wsl = "nixos";
+      shared.modules = [ ./shared.nix ];
+      perClass = class: {{ modules = [ "${{self}}/classes/${{class}}.nix" ]; }};
+      {hosts}
+    }};
+  }});
+}}
+""",
+        "hosts/pc/default.nix" if not auto else "systems/x86_64-linux/pc/default.nix": "{ ... }: { }\n",
+        "hosts/pi/default.nix" if not auto else "systems/aarch64-linux/pi/default.nix": "{ ... }: { }\n",
+        "hosts/mac/default.nix" if not auto else "systems/aarch64-darwin/mac/default.nix": "{ ... }: { }\n",
+        "extra.nix": "{ ... }: { networking.firewall.enable = false; }\n",
+        "shared.nix": CLEAN_BOOT,
+        "classes/wsl.nix": "{ ... }: { }\n",
+        "classes/nixos.nix": "{ ... }: { }\n",
+    })
+    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]])
+             for s in systems(tmp_path)}
+    entry = "systems/{}/{}/default.nix" if auto else "hosts/{1}/default.nix"
+    assert found == {
+        "pc": ("x86_64-linux", [entry.format("x86_64-linux", "pc"), "extra.nix", "shared.nix",
+                                "classes/nixos.nix" if auto else "classes/wsl.nix"]),
+        "pi": ("aarch64-linux", [entry.format("aarch64-linux", "pi"), "shared.nix", "classes/nixos.nix"]),
+    }
+
+
 @pytest.mark.parametrize("known", [False, True])
 def test_a_flake_parts_module_from_an_input_may_build_systems(tmp_path, known):
-    # easy-hosts, clan-core, ez-configs: a flake-parts module from an input builds the
-    # systems; where the flake's own modules build none, they cannot be known
+    # ez-configs, nixos-unified: a flake-parts module from an input builds the systems;
+    # where the flake's own modules build none, they cannot be known
     write_tree(tmp_path, {
         "flake.nix": """{
   inputs.flake-parts.url = "github:hercules-ci/flake-parts";
-  inputs.easy-hosts.url = "github:tgirlcloud/easy-hosts";
+  inputs.ez-configs.url = "github:ehllie/ez-configs";
   outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
-    imports = [ inputs.easy-hosts.flakeModule ./hosts.nix ];
+    imports = [ inputs.ez-configs.flakeModule ./hosts.nix ];
     systems = [ "x86_64-linux" ];
   };
 }
 """,
         "hosts.nix": ("{ inputs, ... }: { flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem {"
                       " system = \"x86_64-linux\"; modules = [ ./hosts/box ]; }; }\n" if known else
-                      "{ easyHosts.hosts.box = { arch = \"x86_64\"; }; }\n"),
+                      "{ ezConfigs.nixos.hosts.box = { }; }\n"),
         "hosts/box/default.nix": "{ ... }: { networking.firewall.enable = true; }\n",
     })
     listing = invoke("systems", tmp_path)
@@ -345,7 +386,7 @@ def test_a_flake_parts_module_from_an_input_may_build_systems(tmp_path, known):
         assert [s["name"] for s in systems(tmp_path)] == ["box"] and "discovery:" not in listing.output
     else:
         assert "No system could be known" in listing.output
-        assert ("inputs.easy-hosts.flakeModule may build systems that cannot be known: a flake-parts module "
+        assert ("inputs.ez-configs.flakeModule may build systems that cannot be known: a flake-parts module "
                 "discovery cannot read") in listing.output
         assert [f["code"] for f in findings(tmp_path)] == ["ST120"]
 

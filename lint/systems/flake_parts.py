@@ -24,12 +24,12 @@ MAX_MODULES = 500
 
 class FlakeModule(v.Value):
     """A flake-parts module from an input, modelled: what the flake's modules set under
-    `option` (each definition, as written) makes `outputs(definitions, span)`."""
+    its options (each definition, as written) makes `outputs(definitions, span)`."""
 
-    __slots__ = ("option", "outputs")
+    __slots__ = ("options", "outputs")
 
-    def __init__(self, option: str, outputs: Callable[[list[v.Lazy], Span], v.Value]):
-        self.option = option
+    def __init__(self, options: tuple[str, ...], outputs: Callable[[list[v.Lazy], Span], v.Value]):
+        self.options = options   # its option's names (a library may have renamed it)
         self.outputs = outputs
         self.span = None
 
@@ -50,13 +50,13 @@ class FlakeParts:
         systems: list[str] = []
         queue: list[v.Lazy] = [module]
         seen: set[int] = set()
-        modelled: dict[str, FlakeModule] = {}
+        modelled: dict[tuple[str, ...], FlakeModule] = {}
         settings: list[dict[str, v.Attr]] = []   # what each module sets
         while queue and len(seen) < MAX_MODULES:
             item = queue.pop(0)
             value = self._module_value(item, inputs, self_value, span)
             if isinstance(value, FlakeModule):
-                modelled.setdefault(value.option, value)
+                modelled.setdefault(value.options, value)
                 continue
             if not isinstance(value, v.AttrsV):
                 if not isinstance(v.force(item), v.PathV):   # (a local file that is missing is not one)
@@ -86,8 +86,8 @@ class FlakeParts:
                         if isinstance(name, v.Str) and name.known and name.known not in systems:
                             systems.append(name.known)
         for model in modelled.values():
-            flakes.append(model.outputs([attrs[model.option].value for attrs in settings if model.option in attrs],
-                                        span))
+            flakes.append(model.outputs([attrs[name].value for attrs in settings for name in model.options
+                                         if name in attrs], span))
         outputs = merge_sets(flakes, span)
         if per_system and systems:
             outputs = merge_sets([outputs, self._per_system_outputs(per_system, systems, inputs, span)], span)

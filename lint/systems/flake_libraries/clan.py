@@ -32,8 +32,11 @@ def value(builders, repository: str) -> v.Value:
     def systems(settings: v.Value, span: Span) -> v.Value:
         return _machines(builders, repository, settings, span)
 
-    flake_module = FlakeModule("clan", lambda definitions, span: v.AttrsV(
-        {"nixosConfigurations": v.Attr(systems(merge_sets(definitions, span), span), None, None)}, span))
+    # (the machines are made when asked for: their settings may read the flake's `self`,
+    # whose outputs are being made when flake-parts calls the module)
+    flake_module = FlakeModule(("clan",), lambda definitions, span: v.AttrsV(
+        {"nixosConfigurations": v.Attr(v.Thunk(lambda: systems(merge_sets(definitions, span), span)), None, None)},
+        span))
     clan = v.Primop("clan", 1, lambda span, settings: v.AttrsV(
         {"config": v.Attr(v.AttrsV({"nixosConfigurations": v.Attr(systems(v.force(settings), span), None, None)},
                                    span), None, None)}, span))
