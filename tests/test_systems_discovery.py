@@ -362,23 +362,53 @@ def test_easy_hosts_hosts_of_the_nixos_classes(tmp_path, auto):
     }
 
 
-@pytest.mark.parametrize("known", [False, True])
-def test_a_flake_parts_module_from_an_input_may_build_systems(tmp_path, known):
-    # ez-configs, nixos-unified: a flake-parts module from an input builds the systems;
-    # where the flake's own modules build none, they cannot be known
+def test_ez_configs_hosts_of_the_configurations_folder(tmp_path):
+    # ez-configs: a host per module of nixos.configurationsDirectory (NAME.nix or
+    # NAME/default.nix), with the modules folder's `default` unless importDefault is
+    # false, and ezModules (that folder's modules by name) as a special argument; the file
+    # setting ezConfigs, where it lies in that folder, is no host
     write_tree(tmp_path, {
         "flake.nix": """{
   inputs.flake-parts.url = "github:hercules-ci/flake-parts";
   inputs.ez-configs.url = "github:ehllie/ez-configs";
   outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
-    imports = [ inputs.ez-configs.flakeModule ./hosts.nix ];
+    imports = [ inputs.ez-configs.flakeModule ./systems ];
+    systems = [ "x86_64-linux" ];
+  };
+}
+""",
+        "systems/default.nix": """{ inputs, ... }: {
+  ezConfigs.globalArgs = { inherit inputs; };
+  ezConfigs.nixos = { modulesDirectory = ./modules; configurationsDirectory = ./.; hosts.lean.importDefault = false; };
+}
+""",
+        "systems/pc/default.nix": "{ ezModules, ... }: { imports = [ ezModules.desktop ]; }\n",
+        "systems/lean.nix": "{ ... }: { networking.firewall.enable = false; }\n",
+        "systems/modules/default.nix": CLEAN_BOOT,
+        "systems/modules/desktop.nix": "{ ... }: { services.xserver.enable = true; }\n",
+    })
+    found = {s["name"]: [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]] for s in systems(tmp_path)}
+    assert found == {"lean": ["systems/lean.nix"],
+                     "pc": ["systems/pc/default.nix", "systems/modules/default.nix", "systems/modules/desktop.nix"]}
+
+
+@pytest.mark.parametrize("known", [False, True])
+def test_a_flake_parts_module_from_an_input_may_build_systems(tmp_path, known):
+    # nixos-unified, digga's flake-parts module: a flake-parts module from an input builds
+    # the systems; where the flake's own modules build none, they cannot be known
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.nixos-unified.url = "github:srid/nixos-unified";
+  outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
+    imports = [ inputs.nixos-unified.flakeModules.default ./hosts.nix ];
     systems = [ "x86_64-linux" ];
   };
 }
 """,
         "hosts.nix": ("{ inputs, ... }: { flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem {"
                       " system = \"x86_64-linux\"; modules = [ ./hosts/box ]; }; }\n" if known else
-                      "{ ezConfigs.nixos.hosts.box = { }; }\n"),
+                      "{ flake.nixosModules.box = { }; }\n"),
         "hosts/box/default.nix": "{ ... }: { networking.firewall.enable = true; }\n",
     })
     listing = invoke("systems", tmp_path)
@@ -386,7 +416,7 @@ def test_a_flake_parts_module_from_an_input_may_build_systems(tmp_path, known):
         assert [s["name"] for s in systems(tmp_path)] == ["box"] and "discovery:" not in listing.output
     else:
         assert "No system could be known" in listing.output
-        assert ("inputs.ez-configs.flakeModule may build systems that cannot be known: a flake-parts module "
+        assert ("inputs.nixos-unified.flakeModules.default may build systems that cannot be known: a flake-parts module "
                 "discovery cannot read") in listing.output
         assert [f["code"] for f in findings(tmp_path)] == ["ST120"]
 

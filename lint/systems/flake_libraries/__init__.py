@@ -4,14 +4,14 @@ the input.
 Any other input is opaque but for its `lib` (see builders.Builders.input).  These are
 libraries a flake's outputs are commonly built with, so a flake using them would
 otherwise have outputs -- and systems -- that cannot be known.  One module each says
-what it models: import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea, clan, easy_hosts.
+what it models: import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea, clan, easy_hosts, ez_configs.
 """
 from __future__ import annotations
 
 from ...nix import values as v
-from . import clan, colmena, easy_hosts, flake_utils, flake_utils_plus, haumea, import_tree, snowfall
+from . import clan, colmena, easy_hosts, ez_configs, flake_utils, flake_utils_plus, haumea, import_tree, snowfall
 
-LIBRARIES = (import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea, clan, easy_hosts)
+LIBRARIES = (import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea, clan, easy_hosts, ez_configs)
 
 
 def known_input(url: str | None, builders, repository: str) -> v.Value | None:
