@@ -4,7 +4,8 @@ the input.
 Any other input is opaque but for its `lib` (see builders.Builders.input).  These are
 libraries a flake's outputs are commonly built with, so a flake using them would
 otherwise have outputs -- and systems -- that cannot be known.  One module each says
-what it models: import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea, clan, easy_hosts, ez_configs.
+what it models: import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea,
+clan, easy_hosts, ez_configs.
 """
 from __future__ import annotations
 

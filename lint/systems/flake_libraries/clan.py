@@ -21,7 +21,7 @@ from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
 from ..flake_parts import FlakeModule, merge_sets
-from .settings import attrs_of
+from .settings import attrs_of, folder_of, text_of
 
 URL = re.compile(r"(?:^|[:/])(?:clan-lol|clan)/clan-core(?:$|[/?#.])")
 # What clan includes from a machine's folder, where it exists
@@ -59,7 +59,7 @@ def _machines(builders, repository: str, settings: v.Value, span: Span) -> v.Val
     built: dict[str, v.Attr] = {}
     for name in sorted(names):
         machine_class = attrs_of(inventory.get(name)).get("machineClass")
-        if machine_class is not None and _text(machine_class) not in (None, "nixos"):
+        if machine_class is not None and text_of(machine_class) not in (None, "nixos"):
             continue
         own = [os.path.join(folder, name, file) for file in MACHINE_FILES]
         modules = [v.Symbolic(("clan-core", "modules"), None)] + [v.PathV(p, p, span) for p in own if os.path.isfile(p)]
@@ -76,17 +76,7 @@ def _machines(builders, repository: str, settings: v.Value, span: Span) -> v.Val
 
 def _directory(options: dict[str, v.Attr], repository: str) -> str:
     """The clan's directory: `directory` (or `self`) as written, else the flake's root."""
-    for name in ("directory", "self"):
-        if name not in options:
-            continue
-        given = v.force(options[name].value)
-        if isinstance(given, v.PathV) and given.resolved:
-            return given.resolved
-        if isinstance(given, v.AttrsV) and "outPath" in given.attrs:   # the flake's `self`
-            source = v.force(given.attrs["outPath"].value)
-            if isinstance(source, v.Str) and source.known:
-                return source.known
-    return repository
+    return next((found for name in ("directory", "self") if (found := folder_of(options.get(name)))), repository)
 
 
 def _facter_system(builders, path: str) -> str | None:
@@ -101,7 +91,3 @@ def _facter_system(builders, path: str) -> str | None:
         return None
     return system if isinstance(system, str) else None
 
-
-def _text(attr: v.Attr) -> str | None:
-    value = v.force(attr.value)
-    return value.known if isinstance(value, v.Str) else None

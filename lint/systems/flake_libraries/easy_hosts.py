@@ -17,7 +17,7 @@ from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
 from ..flake_parts import FlakeModule, merge_sets
-from .settings import attrs_of, items_of
+from .settings import attrs_of, items_of, text_of
 
 URL = re.compile(r"(?:^|[:/])(?:tgirlcloud|isabelroses)/easy-hosts(?:$|[/?#.])")
 NIXOS_CLASSES = ("nixos", "iso")
@@ -39,14 +39,14 @@ def _hosts(builders, repository: str, settings: v.Value, span: Span) -> v.Value:
     hosts = _constructed(options)
     for name, host in attrs_of(options.get("hosts")).items():   # (the module system merges their settings)
         hosts[name] = {**hosts.get(name, {}), **attrs_of(host)}
-    mapped = {name: _text(attr) for name, attr in attrs_of(options.get("additionalClasses")).items()}
+    mapped = {name: text_of(attr) for name, attr in attrs_of(options.get("additionalClasses")).items()}
     shared = attrs_of(options.get("shared"))
     built: dict[str, v.Attr] = {}
     for name, host in sorted(hosts.items()):
-        kind = _text(host.get("class")) or "nixos"
+        kind = text_of(host.get("class")) or "nixos"
         if mapped.get(kind, kind) not in NIXOS_CLASSES:
             continue
-        system = _text(host.get("system")) or f"{_text(host.get('arch')) or 'x86_64'}-linux"
+        system = text_of(host.get("system")) or f"{text_of(host.get('arch')) or 'x86_64'}-linux"
         per_class = _per_class(builders, options.get("perClass"), kind, span)
         modules = _entry(host, name, repository, span) + [v.Symbolic(("easy-hosts", "modules"), None)]
         for source in (host, shared, per_class):
@@ -68,7 +68,7 @@ def _constructed(options: dict[str, v.Attr]) -> dict[str, dict[str, v.Attr]]:
     if v.truth(enabled) is not True or not isinstance(path, v.PathV) or not path.resolved \
             or not os.path.isdir(path.resolved):
         return {}
-    only = _text(options.get("onlySystem"))
+    only = text_of(options.get("onlySystem"))
     folders = [(only, path.resolved)] if only else [
         (system, os.path.join(path.resolved, system)) for system in sorted(os.listdir(path.resolved))
         if os.path.isdir(os.path.join(path.resolved, system))]
@@ -108,9 +108,3 @@ def _flattened(items: list[v.Lazy]) -> list[v.Lazy]:
         found += _flattened(list(value.items)) if isinstance(value, v.ListV) else [item]
     return found
 
-
-def _text(attr: v.Attr | None) -> str | None:
-    if attr is None:
-        return None
-    value = v.force(attr.value)
-    return value.known if isinstance(value, v.Str) else None

@@ -17,7 +17,7 @@ from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
 from ..flake_parts import FlakeModule, merge_sets
-from .settings import attrs_of
+from .settings import attrs_of, folder_of
 
 URL = re.compile(r"(?:^|[:/])ehllie/ez-configs(?:$|[/?#.])")
 
@@ -36,11 +36,11 @@ def _hosts(builders, settings: v.Value, writers: set[str], span: Span) -> v.Valu
     if not isinstance(settings, v.AttrsV):
         return v.Unknown(span, "ez-configs' settings cannot be known")
     options = settings.attrs
-    root = _folder(options.get("root"))
+    root = folder_of(options.get("root"))
     nixos = attrs_of(options.get("nixos"))
-    configurations = _folder(nixos.get("configurationsDirectory")) or (
+    configurations = folder_of(nixos.get("configurationsDirectory")) or (
         os.path.join(root, "nixos-configurations") if root else None)
-    modules_folder = _folder(nixos.get("modulesDirectory")) or (os.path.join(root, "nixos-modules") if root else None)
+    modules_folder = folder_of(nixos.get("modulesDirectory")) or (os.path.join(root, "nixos-modules") if root else None)
     if configurations is None:
         if "configurationsDirectory" in nixos or "root" in options:
             return v.Unknown(span, "ez-configs' nixos.configurationsDirectory cannot be known")
@@ -89,14 +89,3 @@ def _path(attr: v.Attr) -> str | None:
     value = v.force(attr.value)
     return value.resolved if isinstance(value, v.PathV) else None
 
-
-def _folder(attr: v.Attr | None) -> str | None:
-    """A folder written as a path or as a string naming one (`"${root}/hosts"`)."""
-    if attr is None:
-        return None
-    value = v.force(attr.value)
-    if isinstance(value, v.PathV):
-        return value.resolved
-    if isinstance(value, v.Str):
-        return v.local_path(value)
-    return None

@@ -19,7 +19,7 @@ from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
 from .flake_utils import _flake_utils
-from .settings import attrs_of, items_of
+from .settings import attrs_of, items_of, text_of
 
 URL = re.compile(r"(?:^|[:/])gytis-ivaskevicius/flake-utils-plus(?:$|[/?#.])")
 # mkFlake's arguments that are not outputs
@@ -55,7 +55,7 @@ def _system(builders, span: Span, args: v.AttrsV, defaults: dict, own: dict) -> 
     """The host's system, or None where it is none of NixOS's."""
     setting = lambda name: own.get(name) or defaults.get(name)   # noqa: E731
     output = setting("output")
-    if output is not None and _text(output) != "nixosConfigurations":
+    if output is not None and text_of(output) != "nixosConfigurations":
         return None
     builder = setting("builder")
     if builder is not None and not _is_nixos_system(v.force(builder.value)):
@@ -73,11 +73,6 @@ def _system(builders, span: Span, args: v.AttrsV, defaults: dict, own: dict) -> 
 
 def _is_nixos_system(builder: v.Value) -> bool:
     return isinstance(builder, v.Primop) and builder.name == "nixosSystem"
-
-
-def _text(attr: v.Attr) -> str | None:
-    value = v.force(attr.value)
-    return value.known if isinstance(value, v.Str) else None
 
 
 def _export_modules(span: Span, listed: v.Lazy) -> v.Value:

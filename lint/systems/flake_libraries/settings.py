@@ -19,3 +19,25 @@ def items_of(item) -> list[v.Lazy]:
         return []
     value = v.force(item.value if isinstance(item, v.Attr) else item)
     return list(value.items) if isinstance(value, v.ListV) else []
+
+
+def text_of(item) -> str | None:
+    """The string an attribute (or value) holds where it is known, else None."""
+    if item is None:
+        return None
+    value = v.force(item.value if isinstance(item, v.Attr) else item)
+    return value.known if isinstance(value, v.Str) else None
+
+
+def folder_of(item) -> str | None:
+    """The local path an attribute (or value) names: a path, a string naming one
+    (`"${self}/hosts"`), or the flake's `self` (its `outPath`); else None."""
+    if item is None:
+        return None
+    value = v.force(item.value if isinstance(item, v.Attr) else item)
+    if isinstance(value, v.PathV):
+        return value.resolved
+    if isinstance(value, v.AttrsV) and "outPath" in value.attrs:
+        value = v.force(value.attrs["outPath"].value)
+    return v.local_path(value) if isinstance(value, v.Str) else None
+
