@@ -181,11 +181,11 @@ def test_systems_of_the_flake_parts_flake(in_repo):
          "declared_at": at(Path("flake/hosts.nix"), 'withSystem "aarch64-linux"'),
          "modules": modules, "opaque": [], "gaps": [],
          "aliases": ["checks.aarch64-linux.sandbox", "checks.x86_64-linux.sandbox"]},
-        # perSystem, once per entry of `systems`
+        # perSystem, once per entry of `systems`; nixos-generators adds the format's module
         {"name": "packages.aarch64-linux.sandbox-image", "system": "aarch64-linux", "declared_at": generate,
-         "modules": modules, "opaque": [], "gaps": []},
+         "modules": modules, "opaque": ["nixos-generators' format raw-efi"], "gaps": []},
         {"name": "packages.x86_64-linux.sandbox-image", "system": "x86_64-linux", "declared_at": generate,
-         "modules": modules, "opaque": [], "gaps": []},
+         "modules": modules, "opaque": ["nixos-generators' format raw-efi"], "gaps": []},
     ]
 
 

@@ -362,6 +362,22 @@ def test_easy_hosts_hosts_of_the_nixos_classes(tmp_path, auto):
     }
 
 
+@pytest.mark.parametrize("url, library", [
+    ("github:numtide/flake-utils", "flake_utils"), ("github:gytis-ivaskevicius/flake-utils-plus", "flake_utils_plus"),
+    ("git+https://git.clan.lol/clan/clan-core", "clan"), ("https://git.clan.lol/clan/clan-core/archive/main.tar.gz",
+                                                          "clan"),
+    ("github:karpfediem/ez-configs/badidea", "ez_configs"), ("github:isabelroses/easy-hosts", "easy_hosts"),
+    ("git+https://codeberg.org/someone/colmena?ref=fix", "colmena"), ("github:numtide/flake-utils-extra", None),
+    ("github:hercules-ci/flake-parts", None), ("github:snowfallorg/lib", "snowfall"), ("github:someone/lib", None),
+])
+def test_a_flake_library_is_known_by_its_repositorys_name_whoever_owns_it(url, library):
+    # a fork keeps the library's name; the name the flake gives the input is its own choice
+    from stereos_lint.systems.flake_libraries import LIBRARIES
+
+    found = [module.__name__.rsplit(".", 1)[-1] for module in LIBRARIES if module.URL.search(url)]
+    assert found == ([library] if library else [])
+
+
 def test_ez_configs_hosts_of_the_configurations_folder(tmp_path):
     # ez-configs: a host per module of nixos.configurationsDirectory (NAME.nix or
     # NAME/default.nix), with the modules folder's `default` unless importDefault is

@@ -12,7 +12,6 @@ above), anything else is opaque (`inputs.agentd.nixosModules.default`).
 from __future__ import annotations
 
 import os
-import re
 
 from ..nix import values as v
 from ..nix.nixlib import Namespace
@@ -72,12 +71,12 @@ class Builders:
     def input(self, name: str, lib: v.Value, url: str | None = None, repository: str = "") -> v.Value:
         """A flake input: its `lib` is the modelled lib; the rest is opaque.  An input known
         by its `url` is what it is (see flake_libraries/)."""
-        from .flake_libraries import known_input   # (they build systems with these builders)
+        from .flake_libraries import is_flake_parts, known_input   # (they build systems with these builders)
 
         known = known_input(url, self, repository)
         if known is not None:
             return known
-        if url is not None and not FLAKE_PARTS_URL.search(url):
+        if url is not None and not is_flake_parts(url):
             lib = _without_mk_flake(lib, name)
 
         def member(attr: str) -> v.Lazy | None:
@@ -125,7 +124,14 @@ class Builders:
         return self._build(span, arguments, "eval-config.nix", "modules")
 
     def _nixos_generate(self, span: Span, arguments: v.Lazy) -> v.Value:
-        return self._build(span, arguments, "nixosGenerate", "modules")
+        """nixos-generators' `nixosGenerate { system; format; modules; }`: a system of the
+        modules and the format's own module (opaque: it comes with the input)."""
+        built = self._build(span, arguments, "nixosGenerate", "modules")
+        args = v.force(arguments)
+        format_ = v.force(args.attrs["format"].value) if isinstance(args, v.AttrsV) and "format" in args.attrs else None
+        shown = format_.known if isinstance(format_, v.Str) and format_.known else "that cannot be known"
+        built.system.modules.append(ModuleRef(OPAQUE, f"nixos-generators' format {shown}", span=span))
+        return built
 
     def _nixos_entry(self, span: Span, arguments: v.Lazy) -> v.Value:
         """`import <nixpkgs/nixos> { configuration = ./configuration.nix; system = …; }`."""
@@ -284,11 +290,6 @@ def is_nixos_entry(value: v.Value) -> bool:
 def is_nixpkgs(value: v.Value) -> bool:
     """`<nixpkgs>`, the root of nixpkgs (called with its config, it gives pkgs)."""
     return value.span is not None and value.span.text in ("<nixpkgs>", "<nixos>", "<nixos-unstable>")
-
-
-# flake-parts, whose `lib.mkFlake` discovery models; another input's `mkFlake` is its own
-# (flake-utils-plus', digga's), not flake-parts'.
-FLAKE_PARTS_URL = re.compile(r"(?:^|[:/])hercules-ci/flake-parts(?:$|[/?#.])")
 
 
 def _without_mk_flake(lib: Namespace, name: str) -> Namespace:

@@ -1,5 +1,5 @@
 """Flake libraries whose functions discovery follows, known by the URL the flake gives
-the input.
+the input (by the repository's name, whoever owns it: urls.py).
 
 Any other input is opaque but for its `lib` (see builders.Builders.input).  These are
 libraries a flake's outputs are commonly built with, so a flake using them would
@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from ...nix import values as v
 from . import clan, colmena, easy_hosts, ez_configs, flake_utils, flake_utils_plus, haumea, import_tree, snowfall
+from .urls import named
 
+# flake-parts, whose `lib.mkFlake` discovery models (flake_parts.py); another input's
+# `mkFlake` is its own (flake-utils-plus', digga's), not flake-parts'.
+FLAKE_PARTS = named("flake-parts")
 LIBRARIES = (import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea, clan, easy_hosts, ez_configs)
 
 
@@ -21,3 +25,7 @@ def known_input(url: str | None, builders, repository: str) -> v.Value | None:
         if url is not None and library.URL.search(url):
             return library.value(builders, repository)
     return None
+
+
+def is_flake_parts(url: str) -> bool:
+    return FLAKE_PARTS.search(url) is not None

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
 from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
 from ..flake_parts import FlakeModule, merge_sets
 from .settings import attrs_of, folder_of, text_of
+from .urls import named
 
-URL = re.compile(r"(?:^|[:/])(?:clan-lol|clan)/clan-core(?:$|[/?#.])")
+URL = named("clan-core")
 # What clan includes from a machine's folder, where it exists
 MACHINE_FILES = ("configuration.nix", "hardware-configuration.nix", "disko.nix")
 

@@ -8,15 +8,15 @@ systems.
 """
 from __future__ import annotations
 
-import re
 
 from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
 from ..builders import pkgs_system
 from .settings import attrs_of
+from .urls import named
 
-URL = re.compile(r"(?:^|[:/])zhaofengli/colmena(?:$|[/?#.])")
+URL = named("colmena")
 HIVE_SETTINGS = ("meta", "defaults")
 
 

@@ -11,15 +11,15 @@ arguments of the three.
 from __future__ import annotations
 
 import os
-import re
 
 from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
 from ..flake_parts import FlakeModule, merge_sets
 from .settings import attrs_of, items_of, text_of
+from .urls import named
 
-URL = re.compile(r"(?:^|[:/])(?:tgirlcloud|isabelroses)/easy-hosts(?:$|[/?#.])")
+URL = named("easy-hosts")
 NIXOS_CLASSES = ("nixos", "iso")
 
 

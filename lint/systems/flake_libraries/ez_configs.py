@@ -11,15 +11,15 @@ are no hosts (ez-configs makes outputs of them, which nothing builds).
 from __future__ import annotations
 
 import os
-import re
 
 from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
 from ..flake_parts import FlakeModule, merge_sets
 from .settings import attrs_of, folder_of
+from .urls import named
 
-URL = re.compile(r"(?:^|[:/])ehllie/ez-configs(?:$|[/?#.])")
+URL = named("ez-configs")
 
 
 def value(builders, repository: str) -> v.Value:

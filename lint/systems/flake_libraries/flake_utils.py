@@ -4,14 +4,14 @@
 """
 from __future__ import annotations
 
-import re
 
 from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
 from ..flake_parts import by_system
+from .urls import named
 
-URL = re.compile(r"(?:^|[:/])numtide/flake-utils(?:$|[/?#.])")
+URL = named("flake-utils")
 # flake-utils' defaultSystems (those of nix-systems/default)
 DEFAULT_SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux")
 

@@ -13,15 +13,15 @@ Also `lib.exportModules [ ./a.nix ./b ]`, `{ a = ./a.nix; b = …; }` (a folder 
 from __future__ import annotations
 
 import os
-import re
 
 from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
 from .flake_utils import _flake_utils
 from .settings import attrs_of, items_of, text_of
+from .urls import named
 
-URL = re.compile(r"(?:^|[:/])gytis-ivaskevicius/flake-utils-plus(?:$|[/?#.])")
+URL = named("flake-utils-plus")
 # mkFlake's arguments that are not outputs
 SETTINGS = ("inputs", "hosts", "hostDefaults", "nixosProfiles", "channels", "channelsConfig", "self",
             "sharedOverlays", "supportedSystems", "outputsBuilder")

@@ -8,14 +8,14 @@ it imports to; a function is called with `inputs` (and haumea's `self`, `super` 
 from __future__ import annotations
 
 import os
-import re
 
 from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
 from .settings import attrs_of
+from .urls import named
 
-URL = re.compile(r"(?:^|[:/])nix-community/haumea(?:$|[/?#.])")
+URL = named("haumea")
 TREE_ARGUMENTS = ("self", "super", "root")
 
 

@@ -7,13 +7,13 @@ of it: `flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./module
 from __future__ import annotations
 
 import os
-import re
 
 from ...nix import values as v
 from ...nix.functions import files_recursive
 from ...nix.source import Span
+from .urls import named
 
-URL = re.compile(r"(?:^|[:/])(?:vic|oeiuwq\.com)/import-tree(?:$|[/?#.])")
+URL = named("import-tree")
 
 
 def value(builders, repository: str) -> v.Value:
