@@ -437,6 +437,23 @@ def test_a_flake_parts_module_from_an_input_may_build_systems(tmp_path, known):
         assert [f["code"] for f in findings(tmp_path)] == ["ST120"]
 
 
+def test_where_roots_stand_in_a_file_loaded_by_import_or_call_package_is_no_system(tmp_path):
+    # a module tree without a system: host.nix is a root (a system, and a clean one); the
+    # overlay, the package and the data it loads as values are parts of it, not systems
+    # that leave everything unset
+    write_tree(tmp_path, {
+        "host.nix": "{ pkgs, ... }: {\n  imports = [ ./boot.nix ];\n"
+                    "  nixpkgs.overlays = [ (import ./overlay.nix) ];\n"
+                    "  environment.systemPackages = [ (pkgs.callPackage ./pkgs/tool { }) ];\n"
+                    "  users.users.ada = import ./users/ada.nix;\n}\n",
+        "boot.nix": CLEAN_BOOT,
+        "overlay.nix": "final: prev: { tool = prev.hello; }\n",
+        "pkgs/tool/default.nix": "{ stdenv }: stdenv.mkDerivation { name = \"tool\"; }\n",
+        "users/ada.nix": "{ isNormalUser = true; }\n",
+    })
+    assert findings(tmp_path) == []
+
+
 @pytest.mark.parametrize("relative", [False, True])
 def test_a_module_library_flake_imports_its_tree_and_that_tree_stands_in_whole(tmp_path, monkeypatch, relative):
     # Discovery reads modules/default.nix (`import ./modules`); it is still the root that

@@ -45,7 +45,6 @@ from __future__ import annotations
 import gc
 import heapq
 import os
-import re
 from typing import Iterable
 
 from ..checking.engine import load_rules, run
@@ -54,21 +53,12 @@ from ..systems.project import Project
 from ..checking.rule import Rule
 from ..checking.settings import Settings
 from ..systems.discovery import builds_systems, repository_root
+from ..systems.path_literals import import_targets, loaded_by
 
 MIN_FILES = 100
 SEQUENTIAL_MIN_FILES = 2000
 CHUNK_BYTES = 1_500_000   # at most this much source per chunk (beyond one group), to bound memory
 CHUNKS_PER_JOB = 4        # more chunks than workers, so that they finish together
-
-# A Nix path literal is PATH_CHAR* (/ PATH_CHAR+)+, as Nix's lexer has it.  The scan finds
-# the slashed part (a pattern that starts with `/` is quick to search for), optionally
-# followed by `+ "suffix"` (`./modules + "/x.nix"`, which the evaluator resolves), then
-# takes the PATH_CHARs before it; a token glued to `/`, `~` (home paths), `<` (search
-# paths) or `$` (a shell variable in a string, `$out/bin`) is not a file of the tree.
-_SLASHED = re.compile(rb'((?:/[A-Za-z0-9._+\-]+)+)/?(?:\s*\+\s*"([^"$\\]*)")?')
-_PATH_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-"
-_NOT_FOLLOWED = re.compile(rb'(?:\bimport|callPackages?|callPackage_i686)\s*\(?\s*$')
-
 
 def resolve_jobs(jobs: int) -> int:
     """`0` means one per core available to this process."""
@@ -115,15 +105,24 @@ def _lint(files, systems, roots, rules, settings, jobs, min_files, report) -> li
     if len(chunks) < 2:
         return run(Project(files, systems, roots), rules, settings, _mapper(jobs), report)
     explicit = bool(roots)
+    loaded = loaded_by(files, _read)   # by any file: a part must not take a file another loads for a root
     results: dict[int, tuple[list[Finding], list[str]]] = {}
     pending = list(range(len(chunks)))
     while pending:
-        tasks = [(chunks[i][0], systems, chunks[i][1], explicit, codes, settings, report) for i in pending]
+        tasks = [(chunks[i][0], systems, chunks[i][1], explicit, codes, settings, report, loaded) for i in pending]
         for index, result in zip(pending, _execute(tasks, jobs, [chunks[i][2] for i in pending])):
             results[index] = result
         pending = _merge_overlaps(chunks, results, rank)
     merged = [finding for index in sorted(results) for finding in results[index][0]]
     return sorted(merged, key=lambda f: f.sort_key)
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
 
 
 def _min_files(jobs: int) -> int:
@@ -188,40 +187,6 @@ def partition(files: list[str], roots: list[str] | None = None) -> list[tuple[li
         if find(path) in groups:
             groups[find(path)][2][0] += size + 1000
     return [(group_files, group_roots, cost[0]) for group_files, group_roots, cost in groups.values()]
-
-
-def import_targets(path: str, data: bytes, cache: dict | None = None) -> list[str]:
-    """Existing `.nix` files (or folders' `default.nix`) that path literals in `data` name.
-    `cache` remembers what a (folder, literal) resolved to, across files."""
-    cache = {} if cache is None else cache
-    directory = os.path.dirname(path)
-    found: dict[str, None] = {}
-    for match in _SLASHED.finditer(data):
-        at = match.start()
-        low = max(0, at - 255)
-        start = low + len(data[low:at].rstrip(_PATH_CHARS))
-        if start > 0 and data[start - 1] in b"/~<$":
-            continue
-        if _NOT_FOLLOWED.search(data, max(0, start - 40), start):
-            continue
-        literal, suffix = data[start:match.end(1)], match.group(2)
-        key = (directory if not literal.startswith(b"/") else "", literal, suffix)
-        if key not in cache:
-            cache[key] = _resolve(directory, literal.decode("utf-8", "replace"),
-                                  suffix.decode("utf-8", "replace") if suffix is not None else None)
-        found.update(dict.fromkeys(cache[key]))
-    return list(found)
-
-
-def _resolve(directory: str, literal: str, suffix: str | None) -> list[str]:
-    base = os.path.normpath(literal if literal.startswith("/") else os.path.join(directory, literal))
-    targets = []
-    for candidate in [base] if suffix is None else [base, base + suffix]:
-        if os.path.isdir(candidate):
-            candidate = os.path.join(candidate, "default.nix")
-        if candidate.endswith(".nix") and os.path.isfile(candidate):
-            targets.append(os.path.normpath(candidate))
-    return targets
 
 
 def _chunks(groups: list[tuple[list[str], list[str], int]], jobs: int,
@@ -349,8 +314,9 @@ class _ChunkProject(Project):
     """A Project that records every file it reads.  A chunk without any of the roots
     named on the command line has no roots at all (not the files nobody imports)."""
 
-    def __init__(self, files: list[str], systems: tuple[str, ...], roots: list[str], explicit_roots: bool):
-        super().__init__(files, systems, roots if explicit_roots else None)
+    def __init__(self, files: list[str], systems: tuple[str, ...], roots: list[str], explicit_roots: bool,
+                 loaded: set[str]):
+        super().__init__(files, systems, roots if explicit_roots else None, loaded=loaded)
         self.read: dict[str, None] = {}
 
     def parsed(self, path: str):
@@ -359,8 +325,8 @@ class _ChunkProject(Project):
 
 
 def _lint_chunk(task: tuple) -> tuple[list[Finding], list[str]]:
-    files, systems, roots, explicit_roots, codes, settings, report = task
-    project = _ChunkProject(files, systems, roots, explicit_roots)
+    files, systems, roots, explicit_roots, codes, settings, report, loaded = task
+    project = _ChunkProject(files, systems, roots, explicit_roots, loaded)
     findings = run(project, _rules(codes, settings), settings, report=report)
     read = list(project.read)
     del project

@@ -29,6 +29,7 @@ from ..nix.interpreter import Interpreter
 from ..nix.parser import ParsedFile, parse_source
 from ..nix.source import SourceFile, Span
 from .discovery import Discovery, discover, repository_root
+from .path_literals import loaded_by
 from ..modules.types import module_system_lib
 from .builders import pkgs_system
 from .system import FILE, INLINE, ModuleRef, System
@@ -97,7 +98,7 @@ class Repository:
 class Project:
     def __init__(self, files: list[str], architectures: tuple[str, ...] = DEFAULT_SYSTEMS,
                  roots: list[str] | None = None, configured: list[System] | None = None,
-                 discover_systems: bool = True, only: set[str] | None = None):
+                 discover_systems: bool = True, only: set[str] | None = None, loaded: set[str] | None = None):
         self._canonical: dict[str, str] = {}
         self._given: dict[str, str] = {}
         for path in files:
@@ -110,6 +111,10 @@ class Project:
         self._requested_roots = [self.canonical(r) for r in roots] if roots is not None else None
         self._configured = configured
         self._only = only            # judge only the systems so named (the others still decide what is a fragment)
+        # The files the linted ones load as values (see _loaded_as_values), where a caller
+        # that read more of them than this project says (a part of a parallel run)
+        self._loaded_given = loaded is not None
+        self._loaded = {self.canonical(path) for path in loaded} if loaded is not None else None
         self._discover = discover_systems and roots is None
         self._texts: dict[str, bytes] = {}        # an editor's unsaved buffers: they win over the disk
         self._parsed: dict[str, ParsedFile | ReadProblem] = {}
@@ -131,6 +136,8 @@ class Project:
         # Each evaluated system (held, so ids stay unique) with its architecture as given.
         self._given_arch: dict[int, tuple[System, str | None]] = {}
         self.errors = []
+        if not self._loaded_given:
+            self._loaded: set[str] | None = None
 
     def update(self, path: str, data: bytes | None) -> None:
         """`path` now holds `data` (an editor's unsaved text; None: what is on disk again).
@@ -161,6 +168,8 @@ class Project:
                              if not any(path in unit.files for unit in units)}
         self.errors = [e for e in self.errors if e.path != path]
         self._units = None
+        if not self._loaded_given:
+            self._loaded = None   # the edit may load another file, or no longer load one
 
     def discovery_reads(self, path: str) -> bool:
         """Whether discovering the systems read `path` as data (`lib.importJSON ./hosts.json`):
@@ -345,12 +354,22 @@ class Project:
 
     def _repository_units(self, repository: Repository) -> list[Unit]:
         if repository.roots_stand_in:   # flake.nix is no module (the files it imports may be)
+            if self._requested_roots is not None:
+                return [unit for root in self._requested_roots for unit in self.root_units(root)]
             flake = self.canonical(os.path.join(repository.root, "flake.nix")) if repository.root else None
-            roots = self._requested_roots if self._requested_roots is not None else self._roots_of(
-                [f for f in repository.files if f != flake])
+            files = [f for f in repository.files if f != flake]
+            loaded = self._loaded_as_values()
             units: list[Unit] = []
-            for root in roots:
-                units.extend(self.root_units(root))
+            for root in self._roots_of(files):
+                if root not in loaded:
+                    units.extend(self.root_units(root))
+                elif self._may_define_watched(root):
+                    # Loaded by `import` or `callPackage`, it is part of the file loading it --
+                    # an overlay, a package, data, a module exported or imported through
+                    # `import`: no system; judged on what it defines, where it may define
+                    # what a rule reads.
+                    units.extend(self._guarded_units(self._root_system(root, "fragment"), whole=False,
+                                                     key=("fragment", root)))
             return units
         units = self._system_units(repository.systems)
         in_systems = {path for unit in units for path in unit.files}
@@ -375,6 +394,14 @@ class Project:
                 continue
             imported.update(m.path for m in closure[1:] if "#" not in m.key)
         return [path for path in files if path not in imported]
+
+    def _loaded_as_values(self) -> set[str]:
+        """The files the linted files load with `import` or `callPackage` (path_literals.py)."""
+        if self._loaded is None:
+            self._loaded = loaded_by(self.files, lambda path: parsed.source.data
+                                     if isinstance(parsed := self.parsed(path), ParsedFile) else b"")
+            self._loaded = {self.canonical(path) for path in self._loaded}
+        return self._loaded
 
     def _may_define_watched(self, path: str) -> bool:
         """Whether the file can define a watched option or import a module: every name of
