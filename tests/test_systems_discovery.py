@@ -249,7 +249,7 @@ def test_flake_utils_plus_hosts_merged_with_their_defaults(tmp_path):
   inputs.fup.url = "github:gytis-ivaskevicius/flake-utils-plus";
   inputs.darwin.url = "github:lnl7/nix-darwin";
   outputs = { self, fup, darwin, ... }@inputs: let
-    modules = fup.lib.exportModules [ ./config/boot.nix ./config/net.nix ];
+    modules = fup.lib.exportModules [ ./config/boot.nix ./config/net ];
   in fup.lib.mkFlake {
     inherit self inputs;
     hostDefaults.modules = [ modules.boot ];
@@ -262,14 +262,15 @@ def test_flake_utils_plus_hosts_merged_with_their_defaults(tmp_path):
 }
 """,
         "config/boot.nix": CLEAN_BOOT,
-        "config/net.nix": "{ ... }: { networking.firewall.enable = false; }\n",
+        "config/net/default.nix": "{ ... }: { imports = [ ./dns.nix ]; networking.firewall.enable = false; }\n",
+        "config/net/dns.nix": "{ ... }: { networking.nameservers = [ \"10.0.2.3\" ]; }\n",
         "hosts/pc.nix": "{ owner, ... }: { networking.hostName = \"${owner}-pc\"; }\n",
         "hosts/pi.nix": "{ ... }: { networking.hostName = \"pi\"; }\n",
     })
     found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
              for s in systems(tmp_path)}
-    assert found == {"pc": ("x86_64-linux", ["config/boot.nix", "hosts/pc.nix", "config/net.nix"],
-                            ["flake-utils-plus.modules"]),
+    assert found == {"pc": ("x86_64-linux", ["config/boot.nix", "hosts/pc.nix", "config/net/default.nix",
+                                             "config/net/dns.nix"], ["flake-utils-plus.modules"]),
                      "pi": ("aarch64-linux", ["config/boot.nix", "hosts/pi.nix"], ["flake-utils-plus.modules"])}
     [record] = json.loads(invoke("eval", "networking.hostName", "--system", "pc", "--json", tmp_path).output)
     assert record["value"] == "ada-pc"

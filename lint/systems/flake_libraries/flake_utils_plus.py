@@ -7,8 +7,8 @@ another (`darwinConfigurations`) or whose `builder` is not a `nixosSystem` is no
 system.  fup's own module (the host name, the channel's package set) is opaque.  Every
 other argument is an output as written (`nixosModules`, …).
 
-Also `lib.exportModules [ ./a.nix ./b ]`, `{ a = ./a.nix; b = …; }` (a folder as its
-`rakeLeaves`), and flake-utils' functions, which fup's lib re-exports.
+Also `lib.exportModules [ ./a.nix ./b ]`, `{ a = ./a.nix; b = ./b; }`, and flake-utils'
+functions, which fup's lib re-exports.
 """
 from __future__ import annotations
 
@@ -76,30 +76,12 @@ def _is_nixos_system(builder: v.Value) -> bool:
 
 
 def _export_modules(span: Span, listed: v.Lazy) -> v.Value:
-    """`{ NAME = module; }` of paths: a file by its name without `.nix`, a folder as its leaves."""
+    """`{ NAME = module; }` of paths, each named after its file or folder without `.nix`
+    (a folder is imported as its default.nix), as fup's current exportModules does."""
     exported: dict[str, v.Attr] = {}
     for item in items_of(listed):
         path = v.force(item)
         if not isinstance(path, v.PathV) or not path.resolved:
             return v.Unknown(span, "flake-utils-plus' exportModules of modules that cannot be known")
-        name = os.path.basename(path.resolved)
-        if os.path.isdir(path.resolved):
-            exported[name] = v.Attr(_leaves(path.resolved, span), None, None)
-        else:
-            exported[name.removesuffix(".nix")] = v.Attr(path, None, None)
+        exported[os.path.basename(path.resolved).removesuffix(".nix")] = v.Attr(path, None, None)
     return v.AttrsV(exported, span)
-
-
-def _leaves(folder: str, span: Span) -> v.AttrsV:
-    """fup's `rakeLeaves`: each `.nix` file by its name without `.nix`; each folder holding a
-    `default.nix` as that module, any other as its own leaves."""
-    leaves: dict[str, v.Attr] = {}
-    for entry in sorted(os.listdir(folder)):
-        path = os.path.join(folder, entry)
-        if os.path.isdir(path):
-            inner = os.path.join(path, "default.nix")
-            leaves[entry] = v.Attr(v.PathV(path, path, span) if os.path.isfile(inner) else _leaves(path, span),
-                                   None, None)
-        elif entry.endswith(".nix") and entry != "default.nix":
-            leaves[entry.removesuffix(".nix")] = v.Attr(v.PathV(path, path, span), None, None)
-    return v.AttrsV(leaves, span)
