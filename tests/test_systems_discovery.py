@@ -289,11 +289,12 @@ CLAN_TREE = {
 @pytest.mark.parametrize("form", ["flake-parts", "lib.clan", "lib.buildClan"])
 def test_clan_machines_from_the_machines_folder_and_the_settings(tmp_path, form):
     # clan includes each folder of machines/ and its configuration, hardware and disko
-    # files; `machines.NAME` adds a module (and a machine); facter.json names the
-    # architecture; a machine of another class is none of NixOS's
+    # files; `machines.NAME` adds a module (and a machine), also from an imported clan.nix;
+    # inventory.json adds machines; facter.json names the architecture; a machine of
+    # another class is none of NixOS's
     settings = """
+      imports = [ ./clan.nix ];
       machines.sara = { services.openssh.enable = true; };
-      machines.extra = { networking.hostName = "extra"; };
       inventory.machines.mac.machineClass = "darwin";
 """
     outputs = {
@@ -304,7 +305,9 @@ def test_clan_machines_from_the_machines_folder_and_the_settings(tmp_path, form)
                     "{ inherit (clan.config) nixosConfigurations; }",
         "lib.buildClan": f"clan-core.lib.buildClan {{ directory = self; {settings} }}",
     }[form]
-    write_tree(tmp_path, {**CLAN_TREE, "flake.nix": f"""{{
+    write_tree(tmp_path, {**CLAN_TREE, "clan.nix": '{ ... }: { machines.extra = { networking.hostName = "extra"; }; }\n',
+                          "inventory.json": '{ "machines": { "json-only": { }, "mbp": { "machineClass": "darwin" } } }\n',
+                          "flake.nix": f"""{{
   inputs.flake-parts.url = "github:hercules-ci/flake-parts";
   inputs.clan-core.url = "https://git.clan.lol/clan/clan-core/archive/main.tar.gz";
   outputs = inputs@{{ self, flake-parts, clan-core, ... }}: {outputs};
@@ -313,7 +316,8 @@ def test_clan_machines_from_the_machines_folder_and_the_settings(tmp_path, form)
     found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
              for s in systems(tmp_path)}
     assert found == {
-        "extra": (None, ["flake.nix"], ["clan-core.modules"]),
+        "extra": (None, ["clan.nix"], ["clan-core.modules"]),
+        "json-only": (None, [], ["clan-core.modules"]),
         "jon": ("x86_64-linux", ["machines/jon/configuration.nix", "machines/jon/hardware-configuration.nix",
                                  "machines/jon/disko.nix", "modules/shared.nix"], ["clan-core.modules"]),
         "sara": ("aarch64-linux", ["machines/sara/configuration.nix", "flake.nix"], ["clan-core.modules"]),
@@ -325,10 +329,10 @@ def test_clan_machines_from_the_machines_folder_and_the_settings(tmp_path, form)
 @pytest.mark.parametrize("auto", [False, True])
 def test_easy_hosts_hosts_of_the_nixos_classes(tmp_path, auto):
     # easy-hosts: hosts/NAME/default.nix by default (or the folders autoConstruct reads),
-    # then the host's, shared and perClass modules (perClass may read the flake's
+    # then the host's, shared, perClass and perTag modules (perClass may read the flake's
     # `self`); a class additionalClasses maps to nixos is NixOS's, darwin is not
     hosts = ("autoConstruct = true; path = ./systems; hosts.pc.modules = [ ./extra.nix ];" if auto else
-             'hosts.pc = { class = "wsl"; modules = [ ./extra.nix ]; }; hosts.pi.arch = "aarch64"; '
+             'hosts.pc = { class = "wsl"; modules = [ ./extra.nix ]; tags = [ "desk" ]; }; hosts.pi.arch = "aarch64"; '
              'hosts.mac = { arch = "aarch64"; class = "darwin"; };')
     write_tree(tmp_path, {
         "flake.nix": f"""{{
@@ -340,6 +344,7 @@ def test_easy_hosts_hosts_of_the_nixos_classes(tmp_path, auto):
       additionalClasses.wsl = "nixos";
       shared.modules = [ ./shared.nix ];
       perClass = class: {{ modules = [ "${{self}}/classes/${{class}}.nix" ]; }};
+      perTag = tag: {{ modules = [ ./tags/${{tag}}.nix ]; }};
       {hosts}
     }};
   }});
@@ -352,13 +357,14 @@ def test_easy_hosts_hosts_of_the_nixos_classes(tmp_path, auto):
         "shared.nix": CLEAN_BOOT,
         "classes/wsl.nix": "{ ... }: { }\n",
         "classes/nixos.nix": "{ ... }: { }\n",
+        "tags/desk.nix": "{ ... }: { }\n",
     })
     found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]])
              for s in systems(tmp_path)}
     entry = "systems/{}/{}/default.nix" if auto else "hosts/{1}/default.nix"
     assert found == {
-        "pc": ("x86_64-linux", [entry.format("x86_64-linux", "pc"), "extra.nix", "shared.nix",
-                                "classes/nixos.nix" if auto else "classes/wsl.nix"]),
+        "pc": ("x86_64-linux", [entry.format("x86_64-linux", "pc"), "extra.nix", "shared.nix"]
+               + (["classes/nixos.nix"] if auto else ["classes/wsl.nix", "tags/desk.nix"])),
         "pi": ("aarch64-linux", [entry.format("aarch64-linux", "pi"), "shared.nix", "classes/nixos.nix"]),
     }
 

@@ -5,8 +5,8 @@ whose class is NixOS's (`nixos`, `iso`, or a class `additionalClasses` maps to o
 them).  Its architecture is `system`, else `ARCH-linux` (`arch`, default x86_64).  Its
 modules: `path`, else whichever of `hosts/NAME/default.nix` and `systems/NAME/default.nix`
 exist; easy-hosts' own (the NixOS module list, the host name: opaque); the host's
-`modules`, `shared.modules` and `perClass CLASS`'s, lists flattened; with the special
-arguments of the three.
+`modules`, `shared.modules`, `perClass CLASS`'s and `perTag TAG`'s for each of its `tags`,
+lists flattened; with the special arguments of them all.
 """
 from __future__ import annotations
 
@@ -47,12 +47,14 @@ def _hosts(builders, repository: str, settings: v.Value, span: Span) -> v.Value:
         if mapped.get(kind, kind) not in NIXOS_CLASSES:
             continue
         system = text_of(host.get("system")) or f"{text_of(host.get('arch')) or 'x86_64'}-linux"
-        per_class = _per_class(builders, options.get("perClass"), kind, span)
+        per_class = _called(builders, options.get("perClass"), kind, span)
+        per_tag = [_called(builders, options.get("perTag"), tag, span)
+                   for tag in (text_of(item) for item in items_of(host.get("tags"))) if tag is not None]
         modules = _entry(host, name, repository, span) + [v.Symbolic(("easy-hosts", "modules"), None)]
-        for source in (host, shared, per_class):
+        for source in (host, shared, per_class, *per_tag):
             modules += _flattened(items_of(source.get("modules")))
         special = {}
-        for source in (per_class, shared, host):   # the host's own win
+        for source in (*reversed(per_tag), per_class, shared, host):   # the host's own win
             special.update(attrs_of(source.get("specialArgs")))
         arguments = {"modules": v.Attr(v.ListV(modules, span), None, None),
                      "system": v.Attr(v.Str((system,), span), None, None),
@@ -91,7 +93,8 @@ def _entry(host: dict[str, v.Attr], name: str, repository: str, span: Span) -> l
     return [v.PathV(path, path, span) for path in found if os.path.isfile(path)]
 
 
-def _per_class(builders, function: v.Attr | None, kind: str, span: Span) -> dict[str, v.Attr]:
+def _called(builders, function: v.Attr | None, kind: str, span: Span) -> dict[str, v.Attr]:
+    """What `perClass CLASS` (or `perTag TAG`) gives."""
     if function is None:
         return {}
     value = v.force(function.value)
