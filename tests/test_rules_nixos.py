@@ -133,6 +133,12 @@ def test_a_definition_under_the_trees_own_namespace_that_nothing_declares():
     assert lint(RULES / "NX006" / "declared", select=["NX006"]) == []
 
 
+def test_no_undeclared_option_in_a_system_whose_import_is_missing():
+    # the missing file may declare it; NixOS refuses the missing import, which NX003 reports
+    findings = lint(RULES / "NX006" / "missing-import", select=["NX006", "NX003"])
+    assert [(f.code, f.path.rsplit("/", 1)[-1], f.span.line) for f in findings] == [("NX003", "phone.nix", 4)]
+
+
 def test_a_value_the_declared_type_refuses():
     findings = lint(RULES / "NX007" / "outside-enum", select=["NX007"])
     assert [(f.span.line, f.message.split(" is ")[0]) for f in findings] == [

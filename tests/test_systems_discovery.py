@@ -133,6 +133,34 @@ def test_a_system_whose_architecture_cannot_be_known_records_why(tmp_path):
 
 # -- shapes outside flakes, and the configuration ------------------------------------------------------
 
+@pytest.mark.parametrize("tool", ["morph", "nixops"])
+def test_a_morph_or_nixops_network_is_a_system_per_node(tmp_path, tool):
+    # the network files colmena's hive comes from: `network` holds the settings (morph's
+    # `network.pkgs` names the architecture), `defaults` is in every node
+    settings = ('network.pkgs = import <nixpkgs> { system = "x86_64-linux"; };' if tool == "morph"
+                else 'network.description = "web";')
+    write_tree(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "network.nix": f"""{{
+  {settings}
+  defaults = {{ imports = [ ./common.nix ]; }};
+  web = {{ config, ... }}: {{ deployment.targetHost = "web.example"; imports = [ ./web.nix ]; }};
+  db = {{ deployment.targetHost = "db.example"; imports = [ ./db.nix ]; }};
+}}
+""",
+        "common.nix": CLEAN_BOOT,
+        "web.nix": "{ ... }: { services.nginx.enable = true; }\n",
+        "db.nix": "{ ... }: { services.postgresql.enable = true; }\n",
+    })
+    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
+             for s in systems(tmp_path)}
+    arch = "x86_64-linux" if tool == "morph" else None
+    assert found == {
+        "network.nix:db": (arch, ["network.nix", "common.nix", "db.nix"], ["network.deploymentOptions"]),
+        "network.nix:web": (arch, ["network.nix", "common.nix", "web.nix"], ["network.deploymentOptions"]),
+    }
+
+
 def test_eval_config_and_nixpkgs_nixos_outside_a_flake(tmp_path):
     write_tree(tmp_path, {
         ".git/HEAD": "ref: refs/heads/main\n",

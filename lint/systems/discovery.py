@@ -34,12 +34,14 @@ from ..nix.source import SourceFile, Span
 from ..modules.types import module_system_lib
 from .builders import Builders, SystemPart, SystemValue, describe, is_eval_config, is_nixos_entry, is_nixpkgs
 from .flake_parts import FlakeParts
-from .flake_libraries.colmena import hive_nodes
+from .flake_libraries.colmena import hive_nodes, network_nodes
 from .system import FILE, ModuleRef, System
 
 MAX_OUTPUT_DEPTH = 8
-# A file that may build a system (outside a flake): the builders, as their names are written.
-BUILDER_MARK = re.compile(rb"eval-config\.nix|<nixpkgs/nixos>|/nixos\"|nixosSystem|evalModules")
+# A file that may build a system (outside a flake): the builders, as their names are written,
+# or a morph or NixOps network (`network = { pkgs = …; }` beside nodes that deploy).
+BUILDER_MARK = re.compile(rb"eval-config\.nix|<nixpkgs/nixos>|/nixos\"|nixosSystem|evalModules"
+                          rb"|\bnetwork(?:\s*=\s*\{|\.(?:pkgs|description)\b)")
 # A flake that says it builds systems, whether or not its outputs can be read (`mkFlake`:
 # flake-utils-plus', digga's, where they are not known, build them from `hosts`).
 SYSTEMS_MARK = re.compile(rb"nixosConfigurations|eval-config\.nix|<nixpkgs/nixos>|nixosSystem|evalModules|\bmkFlake\b")
@@ -202,6 +204,9 @@ class _Discoverer:
             value = self._import_file(path)
             if isinstance(value, v.Lambda):
                 value = self.interp.apply(value, v.AttrsV({}, None), value.span)
+            value = v.force(value)
+            if isinstance(value, v.AttrsV) and "network" in value.attrs:   # morph, NixOps
+                value = network_nodes(self.builders, value.span, value)
             relative = os.path.relpath(path, self.root)
             self._name(value, () if relative == "default.nix" else (relative,), "non-flake")
         if os.path.isfile(configuration) and not any(

@@ -18,7 +18,8 @@ def check(ctx: ConfigContext):
     a leftover.  The message offers the closest declared name.  A tree may also add
     an option to a NixOS namespace (`options.services.nginx.myExtra`); an unknown
     name there is not reported, nor under a set with a declaration the linter cannot
-    compute.
+    compute, nor in a system one of whose imports is missing (it may have declared it:
+    NX003 reports the import).
 
     Bad:
 
@@ -30,7 +31,7 @@ def check(ctx: ConfigContext):
         hardware.librem5.audio = false;
     """
     namespaces = introduced_namespaces(ctx.config.modules)
-    if not namespaces:
+    if not namespaces or _incomplete(ctx.config.modules):
         return
     declared = ctx.config.declarations
     reported = set()
@@ -98,3 +99,8 @@ def _all_known(value, depth: int = 0) -> bool:
     if not isinstance(value, v.AttrsV) or depth > 50:
         return False
     return all(_all_known(v.force(attr.value), depth + 1) for attr in value.attrs.values())
+
+
+def _incomplete(modules) -> bool:
+    """Whether a module of the system imports a local file that does not exist."""
+    return any(entry.path is not None and not entry.exists for module in modules for entry in module.imports)
