@@ -161,6 +161,52 @@ def test_a_morph_or_nixops_network_is_a_system_per_node(tmp_path, tool):
     }
 
 
+@pytest.mark.parametrize("nodes", ["known", "from terraform"])
+def test_a_colmena_hive_without_a_flake(tmp_path, nodes):
+    # hive.nix, as colmena reads it without a flake: a system per node; where its nodes come
+    # from what discovery cannot read (`terraform show -json`), that is said, and every
+    # file is a fragment -- the hive file is no module of a system of its own
+    extra = (' // builtins.listToAttrs (map (h: { name = h; value = web; }) (builtins.fromJSON '
+             '(builtins.readFile ./show.json)).hosts)' if nodes == "from terraform" else "")
+    write_tree(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "hive.nix": f"""let web = {{ imports = [ ./web.nix ]; deployment.targetHost = "web"; }}; in {{
+  meta.nixpkgs = import <nixpkgs> {{ system = "aarch64-linux"; }};
+  defaults = {{ imports = [ ./common.nix ]; }};
+  inherit web;
+}}{extra}
+""",
+        "common.nix": CLEAN_BOOT,
+        "web.nix": "{ ... }: { services.nginx.enable = true; }\n",
+    })
+    if nodes == "known":
+        [web] = systems(tmp_path)
+        assert (web["name"], web["system"], [Path(m).relative_to(tmp_path).as_posix() for m in web["modules"]]) == (
+            "hive.nix:web", "aarch64-linux", ["hive.nix", "common.nix", "web.nix"])
+    else:
+        listing = invoke("systems", tmp_path).output
+        assert "No system could be known" in listing and "hive.nix: the machines it deploys cannot be known" in listing
+    assert findings(tmp_path) == []
+
+
+def test_a_nixos_system_of_an_input_that_is_not_nixpkgs_adds_modules_of_its_own(tmp_path):
+    # nixos-raspberrypi.lib.nixosSystem: the library's own modules are recorded as opaque
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  inputs.nixos-raspberrypi.url = "github:nvmd/nixos-raspberrypi/main";
+  outputs = { nixpkgs, nixos-raspberrypi, ... }: {
+    nixosConfigurations.pi = nixos-raspberrypi.lib.nixosSystem { system = "aarch64-linux"; modules = [ ./pi.nix ]; };
+    nixosConfigurations.pc = nixpkgs.lib.nixosSystem { system = "x86_64-linux"; modules = [ ./pi.nix ]; };
+  };
+}
+""",
+        "pi.nix": "{ ... }: { }\n",
+    })
+    assert {s["name"]: s["opaque"] for s in systems(tmp_path)} == {
+        "pi": ["the modules inputs.nixos-raspberrypi.lib.nixosSystem adds"], "pc": []}
+
+
 def test_eval_config_and_nixpkgs_nixos_outside_a_flake(tmp_path):
     write_tree(tmp_path, {
         ".git/HEAD": "ref: refs/heads/main\n",

@@ -71,13 +71,13 @@ class Builders:
     def input(self, name: str, lib: v.Value, url: str | None = None, repository: str = "") -> v.Value:
         """A flake input: its `lib` is the modelled lib; the rest is opaque.  An input known
         by its `url` is what it is (see flake_libraries/)."""
-        from .flake_libraries import is_flake_parts, known_input   # (they build systems with these builders)
+        from .flake_libraries import is_flake_parts, is_nixpkgs_url, known_input   # (they build systems here)
 
         known = known_input(url, self, repository)
         if known is not None:
             return known
         if url is not None and not is_flake_parts(url):
-            lib = _without_mk_flake(lib, name)
+            lib = self._input_lib(lib, name, adds_modules=not is_nixpkgs_url(url))
 
         def member(attr: str) -> v.Lazy | None:
             if attr == "lib":
@@ -86,6 +86,25 @@ class Builders:
                 return v.Primop("nixosGenerate", 1, self._nixos_generate)
             return None
         return Namespace(f"inputs.{name}", member)
+
+    def _input_lib(self, lib: Namespace, name: str, adds_modules: bool) -> Namespace:
+        """The lib of an input known by its URL not to be flake-parts: a lib, as every
+        flake's may be nixpkgs', but its `mkFlake` cannot be known.  Where the input is not
+        nixpkgs either (nixos-raspberrypi), its `nixosSystem` is its own: the modules it
+        adds are recorded as opaque."""
+        def own_system(span: Span, arguments: v.Lazy) -> v.Value:
+            built = self._build(span, arguments, f"inputs.{name}.lib.nixosSystem", "modules")
+            built.system.modules.insert(0, ModuleRef(OPAQUE, f"the modules inputs.{name}.lib.nixosSystem adds",
+                                                     span=span))
+            return built
+
+        def member(attr: str) -> v.Lazy | None:
+            if attr == "mkFlake":
+                return None
+            if attr == "nixosSystem" and adds_modules:
+                return v.Primop("nixosSystem", 1, own_system)
+            return lib.members(attr)
+        return Namespace(f"inputs.{name}.lib", member)
 
     def nixpkgs(self, lib: v.Value) -> v.Primop:
         """`import <nixpkgs>` / `import nixpkgs`: a function of the nixpkgs config returning pkgs."""
@@ -290,9 +309,3 @@ def is_nixos_entry(value: v.Value) -> bool:
 def is_nixpkgs(value: v.Value) -> bool:
     """`<nixpkgs>`, the root of nixpkgs (called with its config, it gives pkgs)."""
     return value.span is not None and value.span.text in ("<nixpkgs>", "<nixos>", "<nixos-unstable>")
-
-
-def _without_mk_flake(lib: Namespace, name: str) -> Namespace:
-    """The modelled lib of an input known not to be flake-parts (its URL says so): a lib,
-    as every flake's may be nixpkgs', but its `mkFlake` cannot be known."""
-    return Namespace(f"inputs.{name}.lib", lambda attr: None if attr == "mkFlake" else lib.members(attr))

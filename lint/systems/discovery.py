@@ -39,9 +39,12 @@ from .system import FILE, ModuleRef, System
 
 MAX_OUTPUT_DEPTH = 8
 # A file that may build a system (outside a flake): the builders, as their names are written,
-# or a morph or NixOps network (`network = { pkgs = …; }` beside nodes that deploy).
-BUILDER_MARK = re.compile(rb"eval-config\.nix|<nixpkgs/nixos>|/nixos\"|nixosSystem|evalModules"
-                          rb"|\bnetwork(?:\s*=\s*\{|\.(?:pkgs|description)\b)")
+# a morph or NixOps network (`network = { pkgs = …; }` beside nodes that deploy), or a
+# colmena hive (`meta.nixpkgs = …;`; a package's `meta = { description … }` is none).
+DEPLOYMENT_MARK = re.compile(rb"\bnetwork(?:\s*=\s*\{|\.(?:pkgs|description)\b)"
+                             rb"|\bmeta(?:\s*=\s*\{[^}]*\b(?:node)?(?:nixpkgs|Nixpkgs)\s*=|\.(?:node)?(?:nixpkgs|Nixpkgs)\b)")
+BUILDER_MARK = re.compile(rb"eval-config\.nix|<nixpkgs/nixos>|/nixos\"|nixosSystem|evalModules|\bpkgs\.nixos\b|"
+                          + DEPLOYMENT_MARK.pattern)
 # A flake that says it builds systems, whether or not its outputs can be read (`mkFlake`:
 # flake-utils-plus', digga's, where they are not known, build them from `hosts`).
 SYSTEMS_MARK = re.compile(rb"nixosConfigurations|eval-config\.nix|<nixpkgs/nixos>|nixosSystem|evalModules|\bmkFlake\b")
@@ -207,6 +210,14 @@ class _Discoverer:
             value = v.force(value)
             if isinstance(value, v.AttrsV) and "network" in value.attrs:   # morph, NixOps
                 value = network_nodes(self.builders, value.span, value)
+            elif isinstance(value, v.AttrsV) and _is_hive(value):           # colmena, without a flake
+                value = hive_nodes(self.builders, value.span, value)
+            elif not isinstance(value, v.AttrsV) and DEPLOYMENT_MARK.search(parsed.source.data):
+                # a hive or a network whose nodes cannot be known (read from `terraform show`)
+                self.result.problems.append(f"{path}: the machines it deploys cannot be known: "
+                                            f"{_shortened(describe(value))}")
+                self.result.unknown_systems = True
+                continue
             relative = os.path.relpath(path, self.root)
             self._name(value, () if relative == "default.nix" else (relative,), "non-flake")
         if os.path.isfile(configuration) and not any(
@@ -353,6 +364,12 @@ def _walk(item: v.Lazy, path: tuple[str, ...], found: list, depth: int, top: boo
         names.insert(0, "nixosConfigurations")
     for name in names:
         _walk(value.attrs[name].value, path + (name,), found, depth + 1)
+
+
+def _is_hive(value: v.AttrsV) -> bool:
+    """A colmena hive: `meta` naming the package set (or a node's), beside the nodes."""
+    meta = v.force(value.attrs["meta"].value) if "meta" in value.attrs else None
+    return isinstance(meta, v.AttrsV) and any(name in meta.attrs for name in ("nixpkgs", "nodeNixpkgs"))
 
 
 def _shortened(text: str, limit: int = 100) -> str:

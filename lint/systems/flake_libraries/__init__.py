@@ -9,6 +9,8 @@ clan, easy_hosts, ez_configs.
 """
 from __future__ import annotations
 
+import re
+
 from ...nix import values as v
 from . import clan, colmena, easy_hosts, ez_configs, flake_utils, flake_utils_plus, haumea, import_tree, snowfall
 from .urls import named
@@ -16,6 +18,8 @@ from .urls import named
 # flake-parts, whose `lib.mkFlake` discovery models (flake_parts.py); another input's
 # `mkFlake` is its own (flake-utils-plus', digga's), not flake-parts'.
 FLAKE_PARTS = named("flake-parts")
+NIXPKGS = named("nixpkgs")
+CHANNEL = re.compile(r"channels\.nixos\.org|releases\.nixos\.org|nixexprs\.tar|[:/][\w.-]+/nixpkgs-channels(?:$|[/?#.])")
 LIBRARIES = (import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea, clan, easy_hosts, ez_configs)
 
 
@@ -29,3 +33,8 @@ def known_input(url: str | None, builders, repository: str) -> v.Value | None:
 
 def is_flake_parts(url: str) -> bool:
     return FLAKE_PARTS.search(url) is not None
+
+
+def is_nixpkgs_url(url: str) -> bool:
+    """nixpkgs itself: its repository, a mirror or fork of it, a channel."""
+    return NIXPKGS.search(url) is not None or CHANNEL.search(url) is not None
