@@ -535,6 +535,34 @@ def test_where_roots_stand_in_a_file_loaded_by_import_or_call_package_is_no_syst
     assert findings(tmp_path) == []
 
 
+def test_a_module_library_flake_with_development_tools_and_a_module_called_flake_nix(tmp_path):
+    # srvos' shape: a flake-parts flake of modules only, importing a formatter's flake
+    # module (which builds no system: roots still stand in), calling its checks
+    # (`import ./dev/checks.nix { … }`: no root), and a NixOS module named flake.nix
+    # (no flake: it does not make its folder a repository of its own)
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.treefmt-nix.url = "github:numtide/treefmt-nix";
+  outputs = inputs@{ self, flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
+    imports = [ inputs.treefmt-nix.flakeModule ];
+    systems = [ "x86_64-linux" ];
+    flake.nixosModules.server = ./nixos/server.nix;
+    flake.checks = import ./dev/checks.nix { inherit self; };
+  };
+}
+""",
+        "dev/checks.nix": "{ self }: { }\n",
+        "nixos/server.nix": "{ imports = [ ./common ]; }\n",
+        "nixos/common/default.nix": "{ imports = [ ./flake.nix ./boot.nix ]; }\n",
+        "nixos/common/flake.nix": "{ lib, ... }: { options.srvos.flake = lib.mkOption { default = null; }; }\n",
+        "nixos/common/boot.nix": CLEAN_BOOT,
+    })
+    listing = invoke("systems", tmp_path).output
+    assert listing.startswith("No system found: module-graph roots") and "discovery:" not in listing
+    assert findings(tmp_path) == []   # one root, nixos/server.nix, a clean system
+
+
 @pytest.mark.parametrize("relative", [False, True])
 def test_a_module_library_flake_imports_its_tree_and_that_tree_stands_in_whole(tmp_path, monkeypatch, relative):
     # Discovery reads modules/default.nix (`import ./modules`); it is still the root that

@@ -48,7 +48,7 @@ BUILDER_MARK = re.compile(rb"eval-config\.nix|<nixpkgs/nixos>|/nixos\"|nixosSyst
 # A flake that says it builds systems, whether or not its outputs can be read (`mkFlake`:
 # flake-utils-plus', digga's, where they are not known, build them from `hosts`).
 SYSTEMS_MARK = re.compile(rb"nixosConfigurations|eval-config\.nix|<nixpkgs/nixos>|nixosSystem|evalModules|\bmkFlake\b")
-REPOSITORY_MARKS = ("flake.nix", ".stereos-lint.toml", ".git")
+REPOSITORY_MARKS = (".stereos-lint.toml", ".git")   # and a flake.nix that is a flake (is_flake)
 
 
 @dataclass
@@ -77,7 +77,17 @@ def repository_root(path: str) -> str | None:
 def builds_systems(root: str) -> bool:
     """Whether a repository root has an entry point that may build systems (flake.nix or
     configuration.nix): its files are judged together."""
-    return os.path.isfile(os.path.join(root, "flake.nix")) or os.path.isfile(os.path.join(root, "configuration.nix"))
+    return is_flake(os.path.join(root, "flake.nix")) or os.path.isfile(os.path.join(root, "configuration.nix"))
+
+
+def is_flake(path: str) -> bool:
+    """Whether `path` is a flake: a flake.nix with `outputs` -- not a NixOS module that
+    happens to be called flake.nix (srvos' `common/flake.nix`, options about flakes)."""
+    try:
+        with open(path, "rb") as handle:
+            return re.search(rb"\boutputs\b", handle.read()) is not None
+    except OSError:
+        return False
 
 
 # Folders never taken for a repository for holding a configuration.nix: an editor would
@@ -89,7 +99,8 @@ _TOO_WIDE = frozenset({os.path.abspath(os.sep), os.path.abspath(os.path.expandus
 def _root_of_folder(directory: str) -> str | None:
     entry_point = None
     while True:
-        if any(os.path.exists(os.path.join(directory, mark)) for mark in REPOSITORY_MARKS):
+        if any(os.path.exists(os.path.join(directory, mark)) for mark in REPOSITORY_MARKS) \
+                or is_flake(os.path.join(directory, "flake.nix")):
             return directory
         pyproject = os.path.join(directory, "pyproject.toml")
         if os.path.isfile(pyproject) and _names_stereos_lint(pyproject):
@@ -138,7 +149,7 @@ class _Discoverer:
 
     def run(self, candidates) -> Discovery:
         flake = os.path.join(self.root, "flake.nix")
-        if os.path.isfile(flake):
+        if is_flake(flake):
             outputs = self._flake_outputs(flake)
             self._unknown_configurations(flake, outputs)
             self._name(outputs, (), "flake")

@@ -8,10 +8,12 @@ Module arguments: `self`, `inputs`, `lib`, `withSystem`; `config` and the rest a
 opaque.  A module in full form sets them under `config`.  A module from an input that
 discovery models (a FlakeModule: clan-core's) adds outputs made of what the flake's own
 modules set under its option; other imports the discovery cannot read
-(`inputs.x.flakeModule`) are skipped, and recorded: they may build systems.
+(`inputs.x.flakeModule`) are skipped, and recorded -- they may build systems -- but those
+of development tools (TOOLING).
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from ..nix import values as v
@@ -20,6 +22,11 @@ from .builders import describe
 from ..nix.source import Span
 
 MAX_MODULES = 500
+# The flake-parts modules of development tools -- formatters, hooks, shells, CI, packaging --
+# which build no NixOS system, by the names their inputs are given (treefmt-nix, git-hooks).
+TOOLING = re.compile(r"treefmt|pre-commit|git-hooks|devshell|devenv|process-compose|hercules-ci|flake-root"
+                     r"|mission-control|haskell-flake|rust-flake|nix-cargo|crane|services-flake|nixvim|agenix-shell"
+                     r"|home-manager|flake-parts|nix-unit|make-shell")
 
 
 class FlakeModule(v.Value):
@@ -59,8 +66,10 @@ class FlakeParts:
                 modelled.setdefault(value.options, value)
                 continue
             if not isinstance(value, v.AttrsV):
-                if not isinstance(v.force(item), v.PathV):   # (a local file that is missing is not one)
-                    self.opaque_modules.append((value.span, describe(value)))
+                text = describe(value)
+                # (a local file that is missing is none, nor a development tool's module)
+                if not isinstance(v.force(item), v.PathV) and not TOOLING.search(text):
+                    self.opaque_modules.append((value.span, text))
                 continue
             if id(value) in seen:
                 continue

@@ -33,15 +33,20 @@ def loaded_targets(path: str, data: bytes, cache: dict | None = None) -> list[st
 
 
 def loaded_by(files: list[str], read) -> set[str]:
-    """The files that any of `files` but a flake.nix loads as values (`read(path)` gives a
-    file's bytes).  A flake loading a module tree (`nixosModules.default = import
-    ./modules;`) exports it: that tree is a module of its own."""
+    """The files that any of `files` loads as values (`read(path)` gives a file's bytes).
+    A flake.nix loading a module tree (`nixosModules.default = import ./modules;`) exports
+    it: that tree is a module of its own; what a flake calls (`import ./checks.nix { … }`)
+    is loaded."""
     cache: dict = {}
-    return {target for path in files if os.path.basename(path) != "flake.nix"
-            for target in loaded_targets(os.path.abspath(path), read(path), cache)}
+    return {target for path in files
+            for target in _targets(os.path.abspath(path), read(path), cache, loaded=True,
+                                   called=os.path.basename(path) == "flake.nix")}
 
 
-def _targets(path: str, data: bytes, cache: dict | None, loaded: bool) -> list[str]:
+_CALLED = re.compile(rb"\s*[{(\"\[A-Za-z_]")   # an argument follows the path
+
+
+def _targets(path: str, data: bytes, cache: dict | None, loaded: bool, called: bool = False) -> list[str]:
     cache = {} if cache is None else cache
     directory = os.path.dirname(path)
     found: dict[str, None] = {}
@@ -55,6 +60,8 @@ def _targets(path: str, data: bytes, cache: dict | None, loaded: bool) -> list[s
             continue
         literal, suffix = data[start:match.end(1)], match.group(2)
         if loaded and (suffix is not None or b"#" in data[data.rfind(b"\n", 0, start) + 1:start]):
+            continue
+        if called and not _CALLED.match(data, match.end()):
             continue
         key = (directory if not literal.startswith(b"/") else "", literal, suffix)
         if key not in cache:
