@@ -346,3 +346,16 @@ def test_an_architecture_test_inside_a_list_item_makes_the_configuration_per_sys
     path = RULES / "ST102" / "per-arch" / "x86-wrong" / "per-item.nix"
     project = Project([str(path)])
     assert project.systems_for(str(path)) == ["aarch64-linux", "x86_64-linux"]
+
+
+def test_cannot_verify_names_the_module_whose_whole_configuration_cannot_be_known(tmp_path):
+    # `config = if … then { … } else { … };` on a condition that cannot be known: every
+    # option it may define cannot be verified, and the message says which module
+    write_tree(tmp_path, {
+        "host.nix": "{ imports = [ ./raid.nix ]; }\n",
+        "raid.nix": "{ config, lib, ... }: {\n  config = if config.boot.swraid.enable then { boot.loader.grub.device = \"/dev/sda\"; }\n"
+                    "    else { };\n}\n",
+    })
+    [finding] = [f for f in lint(tmp_path / "host.nix", select=["ST101"]) if "grub.device" in f.message]
+    assert "the configuration of a module (raid.nix:2) cannot be known" in finding.message
+

@@ -539,7 +539,7 @@ class EffectiveConfig:
                 return self._resolve_set(path, deeper, shadow)
             if shadow is not None:
                 return Resolution(path, True, v.UnknownValue(_text(shadow.value), shadow.span), shadow.value,
-                                  shadow, [shadow], [shadow], uncertain=f"{format_option(shadow.option)} cannot be known")
+                                  shadow, [shadow], [shadow], uncertain=_shadowed(shadow))
             return Resolution(path, False)
         states = {id(d): self.state(d) for d in exact}
         active = [d for d in exact if states[id(d)] == "active"]
@@ -556,7 +556,7 @@ class EffectiveConfig:
         elif any(d.priority <= best for d in conditional):
             resolution.uncertain = "a definition under a lib.mkIf whose condition cannot be known may change it"
         if shadow is not None:
-            resolution.uncertain = f"{format_option(shadow.option)} cannot be known"
+            resolution.uncertain = _shadowed(shadow)
         self._merge_values(resolution, winners)
         return resolution
 
@@ -631,7 +631,7 @@ class EffectiveConfig:
             resolution.winner = active[0]
             resolution.winners = active
         if shadow is not None:
-            resolution.uncertain = f"{format_option(shadow.option)} cannot be known"
+            resolution.uncertain = _shadowed(shadow)
         return resolution
 
     def _unknown_prefix_definition(self, path: OptionPath) -> Definition | None:
@@ -656,3 +656,11 @@ def _text(value: v.Value) -> str:
     if isinstance(value, v.Unknown):
         return value.text
     return value.span.text if value.span is not None else "<unknown>"
+
+
+def _shadowed(shadow: Definition) -> str:
+    """Why a value may differ: a definition above it (or a whole module's configuration,
+    `config = if … then { … } else { … };`) that cannot be known."""
+    what = format_option(shadow.option) if shadow.option else "the configuration of a module"
+    where = f" ({shadow.span.path.rsplit('/', 1)[-1]}:{shadow.span.line})" if shadow.span is not None else ""
+    return f"{what}{where} cannot be known"
