@@ -137,6 +137,8 @@ CLAIMS = [   # (module, option read, whether NixOS accepts it, the rule that say
     ("NX007/outside-enum/myapp.nix", "services.myapp.mode", False, "NX007"),
     ("NX007/outside-enum/myapp.nix", "services.myapp.workers", False, "NX007"),
     ("NX007/inside-enum/myapp.nix", "services.myapp", True, "NX007"),
+    ("NX008/mixed/server.nix", "services.myapp", False, "NX008"),
+    ("NX008/explicit/server.nix", "services.myapp", True, "NX008"),
 ]
 
 

@@ -53,6 +53,25 @@ def test_nx000_agrees_with_nix_on_what_it_refuses_when_parsing(tmp_path, text):
     assert bool(lint(path, select=["NX000", "NX001"])) == refused
 
 
+def test_a_module_mixing_an_explicit_config_with_top_level_settings():
+    findings = lint(RULES / "NX008" / "mixed", select=["NX008"])
+    assert code_lines(findings) == {("NX008", 6)}    # once, naming them all
+    assert "move services, _module into config" in findings[0].message
+    assert lint(RULES / "NX008" / "explicit", select=["NX008"]) == []
+
+
+def test_a_library_with_an_options_attribute_that_no_system_uses_as_a_module(tmp_path):
+    # `{ lib }: { configs = …; options = …; }`, loaded by the flake as a library: no module
+    write_tree(tmp_path, {
+        "flake.nix": "{\n  outputs = { nixpkgs, ... }: let mine = import ./lib { lib = nixpkgs.lib; }; in {\n"
+                     "    nixosConfigurations.box = nixpkgs.lib.nixosSystem { system = \"x86_64-linux\";"
+                     " modules = [ ./box.nix ]; };\n  };\n}\n",
+        "lib/default.nix": "{ lib }: {\n  configs = { };\n  options = { };\n}\n",
+        "box.nix": "{ ... }: { }\n",
+    })
+    assert lint(tmp_path, select=["NX008"]) == []
+
+
 def test_duplicate_attribute_through_dotted_paths():
     assert code_lines(lint(RULES / "NX001" / "duplicate-dotted.nix", select=["NX001"])) == {("NX001", 3)}
 

@@ -143,11 +143,14 @@ class FileContext:
             return None
         return Finding(self.rule.code, self.rule.name, severity or self.rule.severity, message, span, fix)
 
-    def modules(self) -> list:
+    def modules(self, of_systems: bool = False) -> list:
         """The modules this file is, in every configuration it is part of, each once (a
-        module shared by several systems is one object; an inline one may be several)."""
+        module shared by several systems is one object; an inline one may be several);
+        `of_systems`: only in those of systems (or roots standing in), where the file is
+        used as a module for sure -- a fragment may be something else (a library)."""
         path = self.parsed.source.path
-        found = {id(m): m for config in self.configs for m in config.modules if m.path == path}
+        found = {id(m): m for config in self.configs if config.whole or not of_systems
+                 for m in config.modules if m.path == path}
         return list(found.values())
 
 

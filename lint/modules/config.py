@@ -150,6 +150,7 @@ class EffectiveConfig:
     def __init__(self, root: str, system: str | None, modules: list, fallback_anchor: Span | None = None,
                  interp=None, load_module=None):
         self.root = root
+        self.whole = True                        # a system's (or a root's), not a fragment's evaluation
         self.interp = interp                     # calls `apply` functions of declared options
         self._load_module = load_module          # loads a submodule's modules (see merge.Merger)
         self._declarations: dict[OptionPath, tuple] | None = None

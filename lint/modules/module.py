@@ -26,6 +26,10 @@ ARCH_WORDS = re.compile(rb"\b(?:stdenv|hostPlatform|buildPlatform|targetPlatform
                         rb"|\.system\b(?!\s*\.)|\binherit\b[^;]*\bsystem\b")
 
 STRUCTURAL_KEYS = frozenset({"imports", "require", "_file", "key", "disabledModules", "_class", "freeformType"})
+# What a module with an explicit `config` or `options` may hold beside them (lib/modules.nix,
+# unifyModuleSyntax); any other attribute makes NixOS refuse the module.
+FULL_FORM_KEYS = frozenset({"_class", "_file", "key", "disabledModules", "imports", "options", "config", "meta",
+                            "freeformType"})
 
 
 @dataclass
@@ -46,6 +50,8 @@ class Module:
     imports: list[ImportEntry] = field(default_factory=list)
     defs: ModuleDefinitions = field(default_factory=lambda: collect(v.AttrsV({}, None), ""))   # what its config writes
     problem: str | None = None       # why this module could not be evaluated, if it could not
+    # Beside an explicit `config` or `options`: attributes NixOS refuses there (their key spans)
+    unsupported: list[tuple[str, Span | None]] = field(default_factory=list)
     config: v.Lazy | None = None     # its config, properties still on it (what merging options reads)
     options: v.Lazy | None = None    # its `options`, in full form
     declared_key: str | None = None  # its own `key = "…";`, which the closure dedupes by
@@ -147,6 +153,7 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
     if "disabledModules" in attrs:
         module.disabled = _disabled(attrs["disabledModules"].value)
     if full_form:
+        module.unsupported = [(name, attr.key_span) for name, attr in attrs.items() if name not in FULL_FORM_KEYS]
         config = attrs["config"].value if "config" in attrs else v.AttrsV({}, value.span)
         module.options = attrs["options"].value if "options" in attrs else None
     else:

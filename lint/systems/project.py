@@ -460,6 +460,8 @@ class Project:
         if key not in self._evaluations:
             try:
                 self._evaluations[key] = self._units_of([system], whole)
+                for unit in self._evaluations[key]:
+                    unit.config.whole = whole
             except Exception as error:
                 span = system.declared_at
                 self._failed(span.path if span else system.name, span, f"evaluating {system.name}", error)
