@@ -12,7 +12,6 @@ other attribute but `defaults` and `resources` is a node.
 """
 from __future__ import annotations
 
-
 from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span

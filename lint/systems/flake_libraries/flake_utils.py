@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-
 from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
