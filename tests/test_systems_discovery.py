@@ -207,6 +207,32 @@ def test_a_nixos_system_of_an_input_that_is_not_nixpkgs_adds_modules_of_its_own(
         "pi": ["the modules inputs.nixos-raspberrypi.lib.nixosSystem adds"], "pc": []}
 
 
+def test_nixpkgs_pinned_outside_a_flake_niv_and_fetch_tarball(tmp_path):
+    # niv's sources.nixpkgs (a set of the pin with its fetched outPath) and a fetchTarball
+    # of nixpkgs are nixpkgs: its NixOS entry, eval-config.nix and pkgs.nixos, on the
+    # package set's system
+    write_tree(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "nix/sources.json": '{ "nixpkgs": { "owner": "NixOS", "repo": "nixpkgs", "type": "tarball",'
+                            ' "url": "https://github.com/NixOS/nixpkgs/archive/abc.tar.gz", "sha256": "0" } }\n',
+        "nix/sources.nix": "let sources = builtins.fromJSON (builtins.readFile ./sources.json); in\n"
+                           "builtins.mapAttrs (name: spec: spec // { outPath = builtins.fetchTarball { inherit (spec)"
+                           " url sha256; }; }) sources\n",
+        "default.nix": """let sources = import ./nix/sources.nix; in {
+  web = import "${sources.nixpkgs}/nixos" { configuration = ./web.nix; system = "x86_64-linux"; };
+  db = import (sources.nixpkgs + "/nixos/lib/eval-config.nix") { system = "aarch64-linux"; modules = [ ./db.nix ]; };
+  img = (import sources.nixpkgs { system = "x86_64-linux"; }).nixos ./web.nix;
+  vm = (import (builtins.fetchTarball "https://github.com/NixOS/nixpkgs/archive/abc.tar.gz") {
+    system = "aarch64-linux"; }).nixos ./db.nix;
+}
+""",
+        "web.nix": "{ ... }: { services.nginx.enable = true; }\n",
+        "db.nix": "{ ... }: { services.postgresql.enable = true; }\n",
+    })
+    assert {s["name"]: s["system"] for s in systems(tmp_path)} == {
+        "web": "x86_64-linux", "db": "aarch64-linux", "img": "x86_64-linux", "vm": "aarch64-linux"}
+
+
 def test_eval_config_and_nixpkgs_nixos_outside_a_flake(tmp_path):
     write_tree(tmp_path, {
         ".git/HEAD": "ref: refs/heads/main\n",

@@ -12,6 +12,7 @@ above), anything else is opaque (`inputs.agentd.nixosModules.default`).
 from __future__ import annotations
 
 import os
+import re
 
 from ..nix import values as v
 from ..nix.nixlib import Namespace
@@ -119,7 +120,7 @@ class Builders:
             if attr == "lib":
                 return lib
             if attr == "nixos":
-                return v.Primop("nixos", 1, self._pkgs_nixos)
+                return v.Primop("nixos", 1, lambda span, module: self._pkgs_nixos(span, module, system))
             if attr == "system":
                 return system
             return None
@@ -156,10 +157,13 @@ class Builders:
         """`import <nixpkgs/nixos> { configuration = ./configuration.nix; system = …; }`."""
         return self._build(span, arguments, "<nixpkgs/nixos>", "configuration")
 
-    def _pkgs_nixos(self, span: Span, module: v.Lazy) -> v.Value:
-        """`pkgs.nixos MODULE` (or a list of modules)."""
-        wrapped = v.AttrsV({"modules": v.Attr(module, None, None)}, span)
-        return self._build(span, wrapped, "pkgs.nixos", "modules")
+    def _pkgs_nixos(self, span: Span, module: v.Lazy, system: v.Lazy | None = None) -> v.Value:
+        """`pkgs.nixos MODULE` (or a list of modules), on the package set's system where it
+        is known."""
+        arguments = {"modules": v.Attr(module, None, None)}
+        if system is not None:
+            arguments["system"] = v.Attr(system, None, None)
+        return self._build(span, v.AttrsV(arguments, span), "pkgs.nixos", "modules")
 
     def build(self, span: Span, arguments: v.Lazy, builder: str) -> v.Value:
         """The system `builder` makes of `{ modules; system; specialArgs; }`."""
@@ -307,5 +311,19 @@ def is_nixos_entry(value: v.Value) -> bool:
 
 
 def is_nixpkgs(value: v.Value) -> bool:
-    """`<nixpkgs>`, the root of nixpkgs (called with its config, it gives pkgs)."""
-    return value.span is not None and value.span.text in ("<nixpkgs>", "<nixos>", "<nixos-unstable>")
+    """The root of nixpkgs (called with its config, it gives pkgs): `<nixpkgs>`, a pinned
+    copy fetched from its repository or a channel (`builtins.fetchTarball
+    "https://github.com/NixOS/nixpkgs/archive/….tar.gz"`), or niv's and npins' source of it
+    (`sources.nixpkgs`: a set of the pin, with the fetched `outPath`)."""
+    if value.span is not None and value.span.text in ("<nixpkgs>", "<nixos>", "<nixos-unstable>"):
+        return True
+    if isinstance(value, v.AttrsV) and "outPath" in value.attrs:
+        pin = {name: v.force(attr.value) for name, attr in value.attrs.items() if name in ("repo", "url", "name")}
+        return any(isinstance(text, v.Str) and text.known and (text.known == "nixpkgs" or NIXPKGS_SOURCE.search(text.known))
+                   for text in pin.values())
+    return isinstance(value, v.Unknown) and value.span is not None and NIXPKGS_SOURCE.search(value.span.text) is not None
+
+
+# Where nixpkgs is fetched from: its repository, a channel
+NIXPKGS_SOURCE = re.compile(r"github\.com[/:]NixOS/nixpkgs(?:$|[/.?#\"])|channels\.nixos\.org|nixos\.org/channels"
+                            r"|releases\.nixos\.org|nixexprs\.tar", re.IGNORECASE)
