@@ -589,6 +589,17 @@ def test_a_module_library_flake_with_development_tools_and_a_module_called_flake
     assert findings(tmp_path) == []   # one root, nixos/server.nix, a clean system
 
 
+def test_a_set_of_module_paths_is_no_module_where_roots_stand_in(tmp_path):
+    # a module library's index, `{ boot = ./boot.nix; }`: no NixOS option is a path at the
+    # top, so it is a set of modules (each judged as the root it is), not a system
+    write_tree(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "modules/index.nix": "{ boot = ./boot.nix; }\n",
+        "modules/boot.nix": CLEAN_BOOT,
+    })
+    assert findings(tmp_path) == []
+
+
 @pytest.mark.parametrize("relative", [False, True])
 def test_a_module_library_flake_imports_its_tree_and_that_tree_stands_in_whole(tmp_path, monkeypatch, relative):
     # Discovery reads modules/default.nix (`import ./modules`); it is still the root that

@@ -361,7 +361,7 @@ class Project:
             loaded = self._loaded_as_values()
             units: list[Unit] = []
             for root in self._roots_of(files):
-                if root not in loaded:
+                if root not in loaded and not self._is_module_set(root):
                     units.extend(self.root_units(root))
                 elif self._may_define_watched(root):
                     # Loaded by `import` or `callPackage`, it is part of the file loading it --
@@ -394,6 +394,18 @@ class Project:
                 continue
             imported.update(m.path for m in closure[1:] if "#" not in m.key)
         return [path for path in files if path not in imported]
+
+    def _is_module_set(self, path: str) -> bool:
+        """Whether a file is a set of modules, not a module: every attribute at its top a
+        path (`{ common = ./common; server = ./server; }`, as a module library exports
+        them).  No NixOS option is a path at the top."""
+        try:
+            module = self.module(path, self.architectures[0])
+        except Exception:   # a bug: the root is judged, and the failure reported there
+            return False
+        config = v.force(module.config) if module.config is not None and module.options is None else None
+        return isinstance(config, v.AttrsV) and bool(config.attrs) and all(
+            isinstance(v.force(attr.value), v.PathV) for attr in config.attrs.values())
 
     def _loaded_as_values(self) -> set[str]:
         """The files the linted files load with `import` or `callPackage` (path_literals.py)."""
