@@ -130,4 +130,3 @@ def _facter_system(builders, path: str) -> str | None:
     except (OSError, ValueError, AttributeError):
         return None
     return system if isinstance(system, str) else None
-

@@ -110,4 +110,3 @@ def _flattened(items: list[v.Lazy]) -> list[v.Lazy]:
         value = v.force(item)
         found += _flattened(list(value.items)) if isinstance(value, v.ListV) else [item]
     return found
-

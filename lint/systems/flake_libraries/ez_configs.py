@@ -88,4 +88,3 @@ def _attr(path: str, span: Span) -> v.Attr:
 def _path(attr: v.Attr) -> str | None:
     value = v.force(attr.value)
     return value.resolved if isinstance(value, v.PathV) else None
-

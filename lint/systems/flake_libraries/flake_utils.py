@@ -16,10 +16,10 @@ DEFAULT_SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-l
 
 
 def value(builders, repository: str) -> v.Value:
-    return _flake_utils(builders.interp)
+    return flake_utils_namespace(builders.interp)
 
 
-def _flake_utils(interp) -> Namespace:
+def flake_utils_namespace(interp) -> Namespace:
     def systems(listed: v.Lazy) -> list[str] | None:
         value = v.force(listed)
         names = [v.force(item) for item in value.items] if isinstance(value, v.ListV) else None

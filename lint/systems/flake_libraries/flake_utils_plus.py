@@ -17,7 +17,7 @@ import os
 from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
-from .flake_utils import _flake_utils
+from .flake_utils import flake_utils_namespace
 from .settings import attrs_of, items_of, text_of
 from .urls import named
 
@@ -28,7 +28,7 @@ SETTINGS = ("inputs", "hosts", "hostDefaults", "nixosProfiles", "channels", "cha
 
 
 def value(builders, repository: str) -> v.Value:
-    utils = _flake_utils(builders.interp).select("lib")
+    utils = flake_utils_namespace(builders.interp).select("lib")
     members = {"mkFlake": v.Primop("mkFlake", 1, lambda span, args: _mk_flake(builders, span, args)),
                "exportModules": v.Primop("exportModules", 1, _export_modules)}
     lib = Namespace("flake-utils-plus.lib", lambda name: members.get(name) or utils.members(name))

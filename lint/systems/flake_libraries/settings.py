@@ -40,4 +40,3 @@ def folder_of(item) -> str | None:
     if isinstance(value, v.AttrsV) and "outPath" in value.attrs:
         value = v.force(value.attrs["outPath"].value)
     return v.local_path(value) if isinstance(value, v.Str) else None
-
