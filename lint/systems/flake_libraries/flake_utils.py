@@ -20,6 +20,7 @@ def value(builders, repository: str) -> v.Value:
 
 
 def flake_utils_namespace(interp) -> Namespace:
+    """flake-utils, `lib` and all (flake-utils-plus re-exports its functions)."""
     def systems(listed: v.Lazy) -> list[str] | None:
         value = v.force(listed)
         names = [v.force(item) for item in value.items] if isinstance(value, v.ListV) else None
