@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from lintutil import FIXTURES, REPO, nix_files, write_tree
 from stereos_lint.interfaces import parallel
+from stereos_lint.systems import path_literals
 from stereos_lint.interfaces.cli import main
 from stereos_lint.checking.engine import load_rules, run
 from stereos_lint.checking.findings import Severity
@@ -159,7 +160,7 @@ def test_the_scan_finds_the_path_literals_the_evaluator_would_follow(tmp_path):
     here = str(tmp_path / "root.nix")
 
     def targets(text: str) -> list[str]:
-        return sorted(os.path.relpath(p, tmp_path) for p in parallel.import_targets(here, text.encode()))
+        return sorted(os.path.relpath(p, tmp_path) for p in path_literals.targets(here, text.encode())[0])
 
     assert targets("{ imports = [ ./m ./a.nix ]; }") == ["a.nix", "m/default.nix"]
     assert targets('[ (./m + "/x.nix") ]') == ["m/default.nix", "m/x.nix"]
@@ -171,6 +172,13 @@ def test_the_scan_finds_the_path_literals_the_evaluator_would_follow(tmp_path):
     assert targets("import ./a.nix") == []
     assert targets("callPackage ./m { }") == []
     assert targets("[ ~/a.nix <m/a.nix> \"$out/a.nix\" ./missing.nix ]") == []
+    # ...those are the files it loads as values (not in a comment); a flake exports what it
+    # imports bare and loads what it calls
+    loaded = lambda text, name="root.nix": sorted(  # noqa: E731
+        os.path.relpath(p, tmp_path) for p in path_literals.targets(str(tmp_path / name), text.encode())[1])
+    assert loaded("[ (import ./a.nix) (pkgs.callPackage ./m { }) ]") == ["a.nix", "m/default.nix"]
+    assert loaded("# import ./a.nix\n{ }") == []
+    assert loaded("{ nixosModules.x = import ./m; checks = import ./a.nix { }; }", "flake.nix") == ["a.nix"]
 
 
 def test_parts_keep_the_given_order_of_files_and_of_roots(tmp_path, monkeypatch):

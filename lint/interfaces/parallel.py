@@ -53,7 +53,7 @@ from ..systems.project import Project
 from ..checking.rule import Rule
 from ..checking.settings import Settings
 from ..systems.discovery import builds_systems, repository_root
-from ..systems.path_literals import import_targets, loaded_by
+from ..systems.path_literals import targets
 
 MIN_FILES = 100
 SEQUENTIAL_MIN_FILES = 2000
@@ -101,11 +101,11 @@ def _lint(files, systems, roots, rules, settings, jobs, min_files, report) -> li
     # Files, and roots, keep their given order in every chunk: it decides the order of roots.
     rank = ({path: i for i, path in enumerate(dict.fromkeys(os.path.normpath(f) for f in files))},
             {path: i for i, path in enumerate(dict.fromkeys(os.path.normpath(r) for r in roots or ()))})
-    chunks = _chunks(partition(files, roots), jobs, rank)
+    loaded: set[str] = set()   # by any file: a part must not take a file another loads for a root
+    chunks = _chunks(partition(files, roots, loaded), jobs, rank)
     if len(chunks) < 2:
         return run(Project(files, systems, roots), rules, settings, _mapper(jobs), report)
     explicit = bool(roots)
-    loaded = loaded_by(files, _read)   # by any file: a part must not take a file another loads for a root
     results: dict[int, tuple[list[Finding], list[str]]] = {}
     pending = list(range(len(chunks)))
     while pending:
@@ -117,14 +117,6 @@ def _lint(files, systems, roots, rules, settings, jobs, min_files, report) -> li
     return sorted(merged, key=lambda f: f.sort_key)
 
 
-def _read(path: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return b""
-
-
 def _min_files(jobs: int) -> int:
     try:
         return int(os.environ["STEREOS_LINT_PARALLEL_MIN_FILES"])
@@ -134,9 +126,13 @@ def _min_files(jobs: int) -> int:
 
 # -- partition ---------------------------------------------------------------------------------
 
-def partition(files: list[str], roots: list[str] | None = None) -> list[tuple[list[str], list[str], int]]:
-    """Groups of (files, roots, bytes) that no import literal links, files in their given order."""
+def partition(files: list[str], roots: list[str] | None = None,
+              loaded: set[str] | None = None) -> list[tuple[list[str], list[str], int]]:
+    """Groups of (files, roots, bytes) that no import literal links, files in their given
+    order; into `loaded`, the files that the given ones load as values (path_literals.py),
+    found in the same scan."""
     given = [os.path.normpath(f) for f in files]
+    given_set = set(given)
     wanted_roots = [os.path.normpath(r) for r in roots] if roots else []
     parent: dict[str, str] = {}
 
@@ -152,9 +148,12 @@ def partition(files: list[str], roots: list[str] | None = None) -> list[tuple[li
     if not roots:
         # The files of a repository that builds systems are judged together (its systems
         # decide which of them are fragments): one group each.
+        building: dict[str, bool] = {}
         for path in given:
             root = repository_root(path)
-            if root is not None and builds_systems(root):
+            if root is not None and root not in building:
+                building[root] = builds_systems(root)
+            if root is not None and building[root]:
                 a, b = find(path), find(root + os.sep)
                 if a != b:
                     parent[a] = b
@@ -169,7 +168,10 @@ def partition(files: list[str], roots: list[str] | None = None) -> list[tuple[li
         except OSError:
             continue
         sizes[path] = len(data)
-        for target in import_targets(path, data, resolved):
+        linked, loaded_here = targets(path, data, resolved)
+        if loaded is not None and path in given_set:
+            loaded.update(loaded_here)
+        for target in linked:
             a, b = find(path), find(target)
             if a != b:
                 parent[a] = b

@@ -19,56 +19,46 @@ _PATH_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._
 _LOADERS = re.compile(rb'(?:\bimport|callPackages?|callPackage_i686)\s*\(?\s*$')
 
 
-def import_targets(path: str, data: bytes, cache: dict | None = None) -> list[str]:
-    """Existing `.nix` files (or folders' `default.nix`) that path literals in `data` name,
-    but those it loads as values.  `cache` remembers what a (folder, literal) resolved to,
-    across files."""
-    return _targets(path, data, cache, loaded=False)
-
-
-def loaded_targets(path: str, data: bytes, cache: dict | None = None) -> list[str]:
-    """Existing `.nix` files (or folders' `default.nix`) that `data` loads with `import` or
-    `callPackage` written before a path literal (not in a `#` comment)."""
-    return _targets(path, data, cache, loaded=True)
-
-
 def loaded_by(files: list[str], read) -> set[str]:
-    """The files that any of `files` loads as values (`read(path)` gives a file's bytes).
-    A flake.nix loading a module tree (`nixosModules.default = import ./modules;`) exports
-    it: that tree is a module of its own; what a flake calls (`import ./checks.nix { … }`)
-    is loaded."""
+    """The files that any of `files` loads as values (`read(path)` gives a file's bytes)."""
     cache: dict = {}
-    return {target for path in files
-            for target in _targets(os.path.abspath(path), read(path), cache, loaded=True,
-                                   called=os.path.basename(path) == "flake.nix")}
+    return {target for path in files for target in targets(os.path.abspath(path), read(path), cache)[1]}
 
 
 _CALLED = re.compile(rb"\s*[{(\"\[A-Za-z_]")   # an argument follows the path
 
 
-def _targets(path: str, data: bytes, cache: dict | None, loaded: bool, called: bool = False) -> list[str]:
+def targets(path: str, data: bytes, cache: dict | None = None) -> tuple[list[str], list[str]]:
+    """(the files `data` names as possible modules, the files it loads as values: with
+    `import` or `callPackage` written before a path literal, not in a `#` comment), in one
+    scan.  A flake.nix loading a module tree bare (`nixosModules.default = import
+    ./modules;`) exports it: that tree is a module of its own; what a flake calls
+    (`import ./checks.nix { … }`) is loaded."""
     cache = {} if cache is None else cache
     directory = os.path.dirname(path)
-    found: dict[str, None] = {}
+    flake = os.path.basename(path) == "flake.nix"
+    linked: dict[str, None] = {}
+    loaded: dict[str, None] = {}
     for match in _SLASHED.finditer(data):
         at = match.start()
         low = max(0, at - 255)
         start = low + len(data[low:at].rstrip(_PATH_CHARS))
         if start > 0 and data[start - 1] in b"/~<$":
             continue
-        if (_LOADERS.search(data, max(0, start - 40), start) is not None) != loaded:
-            continue
         literal, suffix = data[start:match.end(1)], match.group(2)
-        if loaded and (suffix is not None or b"#" in data[data.rfind(b"\n", 0, start) + 1:start]):
-            continue
-        if called and not _CALLED.match(data, match.end()):
+        if _LOADERS.search(data, max(0, start - 40), start) is None:
+            found = linked
+        elif suffix is None and b"#" not in data[data.rfind(b"\n", 0, start) + 1:start] \
+                and (not flake or _CALLED.match(data, match.end())):
+            found = loaded
+        else:
             continue
         key = (directory if not literal.startswith(b"/") else "", literal, suffix)
         if key not in cache:
             cache[key] = _resolve(directory, literal.decode("utf-8", "replace"),
                                   suffix.decode("utf-8", "replace") if suffix is not None else None)
         found.update(dict.fromkeys(cache[key]))
-    return list(found)
+    return list(linked), list(loaded)
 
 
 def _resolve(directory: str, literal: str, suffix: str | None) -> list[str]:
