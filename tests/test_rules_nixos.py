@@ -72,6 +72,17 @@ def test_a_library_with_an_options_attribute_that_no_system_uses_as_a_module(tmp
     assert lint(tmp_path, select=["NX008"]) == []
 
 
+def test_a_root_standing_in_is_judged_by_nx008_only_where_written_as_a_module_function(tmp_path):
+    # no system: every file nobody imports stands in for one -- a guess, which a library
+    # exported bare (`{ lib }: { options = …; }`) does not make a module
+    write_tree(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "lib/default.nix": "{ lib }: {\n  configs = { };\n  options = { };\n}\n",
+        "server.nix": "{ config, ... }: {\n  config.boot.loader.timeout = 1;\n  boot.kernelParams = [ ];\n}\n",
+    })
+    assert [(f.code, f.path.rsplit("/", 1)[-1]) for f in lint(tmp_path, select=["NX008"])] == [("NX008", "server.nix")]
+
+
 def test_duplicate_attribute_through_dotted_paths():
     assert code_lines(lint(RULES / "NX001" / "duplicate-dotted.nix", select=["NX001"])) == {("NX001", 3)}
 

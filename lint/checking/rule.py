@@ -143,13 +143,15 @@ class FileContext:
             return None
         return Finding(self.rule.code, self.rule.name, severity or self.rule.severity, message, span, fix)
 
-    def modules(self, of_systems: bool = False) -> list:
+    def modules(self, of_systems: bool = False, guessed: bool = True) -> list:
         """The modules this file is, in every configuration it is part of, each once (a
         module shared by several systems is one object; an inline one may be several);
-        `of_systems`: only in those of systems (or roots standing in), where the file is
-        used as a module for sure -- a fragment may be something else (a library)."""
+        `of_systems`: only in those of systems (and of roots standing in for them, unless
+        not `guessed`), where the file is used as a module -- a fragment may be something
+        else (a library)."""
         path = self.parsed.source.path
-        found = {id(m): m for config in self.configs if config.whole or not of_systems
+        found = {id(m): m for config in self.configs
+                 if not of_systems or (config.whole and (guessed or not config.guessed))
                  for m in config.modules if m.path == path}
         return list(found.values())
 

@@ -151,6 +151,7 @@ class EffectiveConfig:
                  interp=None, load_module=None):
         self.root = root
         self.whole = True                        # a system's (or a root's), not a fragment's evaluation
+        self.guessed = False                     # a module-graph root's, standing in for a system
         self.interp = interp                     # calls `apply` functions of declared options
         self._load_module = load_module          # loads a submodule's modules (see merge.Merger)
         self._declarations: dict[OptionPath, tuple] | None = None

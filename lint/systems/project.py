@@ -473,7 +473,7 @@ class Project:
             try:
                 self._evaluations[key] = self._units_of([system], whole)
                 for unit in self._evaluations[key]:
-                    unit.config.whole = whole
+                    unit.config.whole, unit.config.guessed = whole, system.origin == "root"
             except Exception as error:
                 span = system.declared_at
                 self._failed(span.path if span else system.name, span, f"evaluating {system.name}", error)
