@@ -305,6 +305,29 @@ def _generated_set(seed: int) -> str:
     return f"{{ {bindings(0)} }}"
 
 
+def test_the_sweep_lets_through_every_file_the_full_check_faults():
+    """NX001 walks a file's bindings only where a sweep of their paths' text finds two
+    that may clash: on 3,000 generated sets, it must let through every one the full walk
+    faults, and it must spare most clean modules (else it would be no sweep)."""
+    from stereos_lint.nix.duplicate_attributes import every_duplicate, may_repeat
+    from stereos_lint.nix.parser import parse_source
+    from stereos_lint.nix.source import SourceFile
+
+    faulted = spared = 0
+    for seed in range(3000):
+        text = _generated_set(seed)
+        parsed = parse_source(SourceFile(f"set{seed}.nix", text.encode()))
+        assert parsed.error is None, text
+        if any(True for _ in every_duplicate(parsed)):
+            faulted += 1
+            assert may_repeat(parsed), text
+        elif not may_repeat(parsed):
+            spared += 1
+    assert faulted > 1000 and spared > 300
+    clean = FIXTURES / "stereos" / "clean" / "boot.nix"
+    assert not may_repeat(parse_source(SourceFile(str(clean), clean.read_bytes())))
+
+
 def test_nx001_agrees_with_nix_on_generated_sets(tmp_path):
     """Nix is the judge of what it refuses: NX001 reports a duplicate exactly where
     `nix-instantiate --parse` refuses the file, on sets generated in every shape above."""

@@ -32,13 +32,20 @@ def duplicate_attributes(parsed: ParsedFile) -> Iterator[Duplicate]:
     """Every attribute the file defines twice (nothing where it has a syntax error)."""
     if parsed.tree is None or parsed.error is not None:
         return
+    if may_repeat(parsed):
+        yield from every_duplicate(parsed)
+
+
+def every_duplicate(parsed: ParsedFile) -> Iterator[Duplicate]:
+    """The full check, set by set, of a file without syntax errors."""
     source = parsed.source
+    index = syntax_index(parsed)
     # A literal set nested as a binding's value (`a = { … };`) is flattened into the check
     # of the set around it, which reports its duplicates under their full names; it is
     # not checked again on its own (that would report each duplicate once per enclosing
     # set, and make deep nesting cubic).  The syntax index lists sets outer ones first.
     flattened: set[tuple[int, int]] = set()
-    for node in syntax_index(parsed).sets:
+    for node in index.sets:
         if (node.start_byte, node.end_byte) in flattened:
             continue
         bindings = _bindings_of(node)
@@ -48,6 +55,57 @@ def duplicate_attributes(parsed: ParsedFile) -> Iterator[Duplicate]:
         for start, end, name, first_start, first_end in list(_duplicates(bindings.named_children, source, nested)):
             yield Duplicate(Span(source, start, end), name, Span(source, first_start, first_end))
         flattened.update(nested)
+
+
+# -- the sweep: which files may define a name twice at all ---------------------------------------------
+
+# A path of names, each an identifier or a string with no escape or interpolation.
+_NAME = rb'(?:[A-Za-z_][A-Za-z0-9_\'-]*|"[^"\\$]*")'
+_IDENTIFIERS = re.compile(rb"[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*")
+_SIMPLE_PATH = re.compile(_NAME + rb"(?:\." + _NAME + rb")*")
+_NAMES = re.compile(rb'([A-Za-z_][A-Za-z0-9_\'-]*)|"([^"\\$]*)"')
+
+
+def may_repeat(parsed: ParsedFile) -> bool:
+    """Whether some set of the file binds two paths one of which is the other or begins
+    it (`a.b` and `a.b`, `a` and `a.b.c`): a name defined twice, even through a nested
+    literal set, always shows so in the set holding both bindings.  Most files have no
+    such pair, and finding that from the paths' text costs a third of the full check,
+    which walks every binding.  A path with anything but plain and quoted names (an
+    interpolation, an escape, a comment) counts as such a pair: the full check decides."""
+    index, data = syntax_index(parsed), parsed.source.data
+    sets = [node.byte_range for node in index.sets]
+    paths = sorted([node.byte_range for node in index.attrpaths] + [node.byte_range for node in index.inherited])
+    paths_by_set: dict[int, list[bytes]] = {}
+    open_sets: list[tuple[int, int]] = []   # the sets around the current path, innermost last
+    next_set, set_count = 0, len(sets)
+    for start, end in paths:
+        while next_set < set_count and sets[next_set][0] <= start:
+            open_sets.append(sets[next_set])
+            next_set += 1
+        while open_sets and open_sets[-1][1] <= start:
+            open_sets.pop()
+        text = data[start:end]
+        if _IDENTIFIERS.fullmatch(text):
+            key = text.replace(b".", b"\0")
+        elif _SIMPLE_PATH.fullmatch(text):
+            key = b"\0".join(plain or quoted for plain, quoted in _NAMES.findall(text))
+        else:
+            return True
+        owner = open_sets[-1][0] if open_sets else -1
+        found = paths_by_set.get(owner)
+        if found is None:
+            paths_by_set[owner] = [key]
+        else:
+            found.append(key)
+    for keys in paths_by_set.values():
+        if len(keys) > 1:
+            # Sorted with names joined by NUL, a path is followed at once by those it begins.
+            keys.sort()
+            for first, second in zip(keys, keys[1:]):
+                if second.startswith(first) and (len(second) == len(first) or second[len(first)] == 0):
+                    return True
+    return False
 
 
 # -- the check of one set ----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The nodes of a parsed file that checks read across the whole file: its comments, its
-attribute sets, and the few places where Nix refuses what its grammar allows (names
+attribute sets and the names they bind, and the few places where Nix refuses what its grammar allows (names
 that may be computed in `let` and `inherit`, functions' argument sets).
 
 tree-sitter's query cursor walks a tree in C, but a walk still costs about half a
@@ -23,7 +23,9 @@ _QUERY = tree_sitter.Query(LANGUAGE, "(comment) @comment\n"
                                      "(let_expression (binding_set (binding attrpath: (attrpath . "
                                      "[(interpolation) (string_expression)] @let_name))))\n"
                                      "(inherited_attrs attr: [(interpolation) (string_expression)] @inherited_name)\n"
-                                     "(function_expression formals: (formals)) @function")
+                                     "(function_expression formals: (formals)) @function\n"
+                                     "(binding attrpath: (attrpath) @attrpath)\n"
+                                     "(inherited_attrs attr: (_) @inherited)")
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,12 @@ class SyntaxIndex:
     let_names: list[tree_sitter.Node]
     inherited_names: list[tree_sitter.Node]
     functions: list[tree_sitter.Node]  # those taking a set of named arguments (`{ a, b ? 1, ... }:`)
+    # Every binding's attribute path and every inherited name, each in source order
+    attrpaths: list[tree_sitter.Node]
+    inherited: list[tree_sitter.Node]
 
 
-_EMPTY = SyntaxIndex([], [], [], [], [])
+_EMPTY = SyntaxIndex([], [], [], [], [], [], [])
 
 
 def syntax_index(parsed: ParsedFile) -> SyntaxIndex:
@@ -48,7 +53,8 @@ def syntax_index(parsed: ParsedFile) -> SyntaxIndex:
         found = tree_sitter.QueryCursor(_QUERY).captures(parsed.tree.root_node)
         parsed.syntax_index = SyntaxIndex(_in_order(found.get("comment", [])), _in_order(found.get("set", [])),
                                           found.get("let_name", []), found.get("inherited_name", []),
-                                          found.get("function", []))
+                                          found.get("function", []), found.get("attrpath", []),
+                                          found.get("inherited", []))
     return parsed.syntax_index
 
 
