@@ -101,8 +101,9 @@ class Project:
                  discover_systems: bool = True, only: set[str] | None = None, loaded: set[str] | None = None):
         self._canonical: dict[str, str] = {}
         self._given: dict[str, str] = {}
+        self._real_folders: dict[str, str] = {}
         for path in files:
-            real = os.path.realpath(path)
+            real = self._real(path)
             self._given.setdefault(real, os.path.normpath(path))
             self._canonical.setdefault(path, self._given[real])   # as canonical() would find it
         self.files = list(dict.fromkeys(self.canonical(f) for f in files))
@@ -192,13 +193,23 @@ class Project:
         (absolute outside it), so a file reached by discovery is the file linted."""
         found = self._canonical.get(path)
         if found is None:
-            real = os.path.realpath(path)
+            real = self._real(path)
             found = self._given.get(real)
             if found is None:
                 relative = os.path.relpath(real)
                 found = relative if not relative.startswith("..") else real
             self._canonical[path] = found
         return found
+
+    def _real(self, path: str) -> str:
+        """`os.path.realpath(path)`, with each folder's resolved once: files share a few
+        folders, and resolving a path costs a system call per name in it."""
+        folder, name = os.path.split(path)
+        real_folder = self._real_folders.get(folder)
+        if real_folder is None:
+            real_folder = self._real_folders[folder] = os.path.realpath(folder)
+        real = os.path.join(real_folder, name)
+        return os.path.realpath(real) if name in ("", ".", "..") or os.path.islink(real) else real
 
     def parsed(self, path: str) -> ParsedFile | ReadProblem:
         path = self.canonical(path)
