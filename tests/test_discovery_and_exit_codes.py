@@ -40,6 +40,23 @@ def test_symlink_loops_do_not_hang(tmp_path):
     assert [os.path.relpath(f, tmp_path) for f in discover([str(tmp_path)])] == ["a/m.nix"]
 
 
+def test_a_file_reached_through_a_linked_file_or_folder_is_the_file_linted(tmp_path):
+    """Its folder's real path is resolved once per folder (Project._real): a file whose own
+    name is a link, or that sits in a linked folder, still has the one name it was given."""
+    from stereos_lint.systems.project import Project
+
+    write_tree(tmp_path, {"real/a.nix": "{ }", "real/sub/b.nix": "{ }"})
+    (tmp_path / "folder-link").symlink_to(tmp_path / "real", target_is_directory=True)
+    (tmp_path / "file-link.nix").symlink_to(tmp_path / "real" / "a.nix")
+    (tmp_path / "real" / "sub" / "up-link.nix").symlink_to("../a.nix")
+    given = str(tmp_path / "real" / "a.nix")
+    project = Project([given, str(tmp_path / "real" / "sub" / "b.nix")])
+    for other in ("folder-link/a.nix", "file-link.nix", "real/sub/up-link.nix", "folder-link/sub/../a.nix",
+                  "real/sub/../a.nix", "folder-link/sub/up-link.nix"):
+        assert project.canonical(str(tmp_path / other)) == given, other
+    assert project.canonical(str(tmp_path / "folder-link" / "sub" / "b.nix")) == str(tmp_path / "real" / "sub" / "b.nix")
+
+
 def run_cli(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "stereos_lint", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, timeout=120)
