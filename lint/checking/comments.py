@@ -27,6 +27,7 @@ class Comment:
 
 
 _cache: WeakKeyDictionary[SourceFile, list[Comment]] = WeakKeyDictionary()
+_text_cache: WeakKeyDictionary[SourceFile, bytes] = WeakKeyDictionary()
 
 
 def comments(parsed: ParsedFile) -> list[Comment]:
@@ -38,6 +39,21 @@ def comments(parsed: ParsedFile) -> list[Comment]:
     if b"#" in source.data or b"/*" in source.data:
         found = [_comment(source, node.start_byte, node.end_byte) for node in syntax_index(parsed).comments]
     _cache[source] = found
+    return found
+
+
+def comment_bytes(parsed: ParsedFile) -> bytes:
+    """The file's comments as written, joined by newlines: where a comment rule takes a
+    cheap first look (a few hundred bytes, not the whole file).  What a rule finds in a
+    comment's text is in them, and the newlines join no two comments into one match of
+    a pattern that holds none."""
+    source = parsed.source
+    found = _text_cache.get(source)
+    if found is None:
+        data = source.data
+        found = b"\n".join(data[start:end] for start, end in (node.byte_range for node in syntax_index(parsed).comments)) \
+            if b"#" in data or b"/*" in data else b""
+        _text_cache[source] = found
     return found
 
 

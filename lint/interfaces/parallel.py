@@ -52,7 +52,7 @@ from ..checking.findings import Finding
 from ..systems.project import Project
 from ..checking.rule import Rule
 from ..checking.settings import Settings
-from ..systems.discovery import builds_systems, repository_root
+from ..systems.discovery import builds_systems, repository_root_of_file
 from ..systems.path_literals import targets
 
 MIN_FILES = 100
@@ -150,7 +150,7 @@ def partition(files: list[str], roots: list[str] | None = None,
         # decide which of them are fragments): one group each.
         building: dict[str, bool] = {}
         for path in given:
-            root = repository_root(path)
+            root = repository_root_of_file(path)
             if root is not None and root not in building:
                 building[root] = builds_systems(root)
             if root is not None and building[root]:

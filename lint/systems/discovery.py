@@ -74,6 +74,12 @@ def repository_root(path: str) -> str | None:
     return _root_of_folder(os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or "."))
 
 
+def repository_root_of_file(path: str) -> str | None:
+    """`repository_root` of a path known to name a file (a linted one): its folder's,
+    without asking the file system which it is (a call per file, on thousands)."""
+    return _root_of_folder(os.path.abspath(os.path.dirname(path) or "."))
+
+
 def builds_systems(root: str) -> bool:
     """Whether a repository root has an entry point that may build systems (flake.nix or
     configuration.nix): its files are judged together."""

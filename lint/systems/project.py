@@ -28,7 +28,7 @@ from ..nix.nixlib import Namespace
 from ..nix.interpreter import Interpreter
 from ..nix.parser import ParsedFile, parse_source
 from ..nix.source import SourceFile, Span
-from .discovery import Discovery, discover, repository_root
+from .discovery import Discovery, discover, repository_root_of_file
 from .path_literals import loaded_by
 from ..modules.types import module_system_lib
 from .builders import pkgs_system
@@ -315,7 +315,7 @@ class Project:
         if self._repositories is None:
             groups: dict[str | None, list[str]] = {} if self._discover else {None: []}
             for path in self.files:
-                root = repository_root(path) if self._discover else None
+                root = repository_root_of_file(path) if self._discover else None
                 groups.setdefault(root, []).append(path)
             self._repositories = [Repository(root, files) for root, files in groups.items()]
             for repository in self._repositories:

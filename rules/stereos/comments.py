@@ -17,11 +17,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from stereos_lint.checking.comments import Comment, comments
+from stereos_lint.checking.comments import Comment, comment_bytes, comments
 from stereos_lint.nix.parser import ParsedFile
 from stereos_lint.nix.source import Span
 
-__all__ = ["Comment", "Paragraph", "comments", "header", "paragraphs"]
+__all__ = ["Comment", "Paragraph", "comment_bytes", "comments", "header", "paragraphs"]
 
 _CODEC = ("utf-8", "surrogateescape")   # exact byte <-> character round trip
 

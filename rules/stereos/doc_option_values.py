@@ -7,7 +7,7 @@ from stereos_lint.modules.config import format_option, parse_option
 from stereos_lint.checking.findings import Edit, Fix, Severity
 from stereos_lint.checking.rule import FileContext, nix_literal, rule, where
 
-from .comments import paragraphs
+from .comments import comment_bytes, paragraphs
 
 NETWORKD = "systemd-networkd instead of scripted ifup"
 UEFI = "aarch64 has no BIOS, and QEMU's UEFI firmware searches the removable fallback path"
@@ -91,8 +91,8 @@ def check(ctx: FileContext):
         # required.
         networking.useNetworkd = true;
     """
-    if not _ANYWHERE.search(ctx.parsed.source.data):
-        return   # no `name=value` anywhere in the file, so none in a comment
+    if not _ANYWHERE.search(comment_bytes(ctx.parsed)):
+        return   # no `name=value` in any comment
     configs = ctx.configs or [None]
     for paragraph in paragraphs(ctx.parsed):
         for start, end in paragraph.sentences():

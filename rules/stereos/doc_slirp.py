@@ -6,7 +6,7 @@ import re
 from stereos_lint.checking.findings import Edit, Fix
 from stereos_lint.checking.rule import FileContext, rule
 
-from .comments import paragraphs
+from .comments import comment_bytes, paragraphs
 
 # QEMU user-mode networking (SLIRP) on its default network 10.0.2.0/24.
 ADDRESSES = {"gateway": "10.0.2.2", "dns": "10.0.2.3", "guest": "10.0.2.15"}
@@ -52,8 +52,8 @@ def check(ctx: FileContext):
 
         # QEMU's SLIRP stack provides a DHCP server at 10.0.2.2.
     """
-    if not _ANYWHERE.search(ctx.parsed.source.data):
-        return   # no IPv4 address anywhere in the file, so none in a comment
+    if not _ANYWHERE.search(comment_bytes(ctx.parsed)):
+        return   # no IPv4 address in any comment
     for paragraph in paragraphs(ctx.parsed):
         if not SLIRP.search(paragraph.text) or CUSTOM_NETWORK.search(paragraph.text):
             continue

@@ -6,7 +6,7 @@ import re
 from stereos_lint.checking.findings import Edit, Fix
 from stereos_lint.checking.rule import FileContext, rule
 
-from .comments import paragraphs
+from .comments import comment_bytes, paragraphs
 
 DEFAULT_SECONDS = 90      # DefaultTimeoutStartSec and DefaultTimeoutStopSec in NixOS (systemd's defaults)
 OPTIONS = {"start": "DefaultTimeoutStartSec", "stop": "DefaultTimeoutStopSec"}
@@ -56,7 +56,7 @@ def check(ctx: FileContext):
 
         # Default NixOS values are 90 s (start) and 90 s (stop).
     """
-    if not _ANYWHERE.search(ctx.parsed.source.data):
+    if not _ANYWHERE.search(comment_bytes(ctx.parsed)):
         return   # no comment of the file can speak of a timeout
     for paragraph in paragraphs(ctx.parsed):
         if not TIMEOUT.search(paragraph.text):
