@@ -476,6 +476,7 @@ def test_easy_hosts_hosts_of_the_nixos_classes(tmp_path, auto):
     ("github:karpfediem/ez-configs/badidea", "ez_configs"), ("github:isabelroses/easy-hosts", "easy_hosts"),
     ("git+https://codeberg.org/someone/colmena?ref=fix", "colmena"), ("github:numtide/flake-utils-extra", None),
     ("github:hercules-ci/flake-parts", None), ("github:snowfallorg/lib", "snowfall"), ("github:someone/lib", None),
+    ("github:numtide/blueprint", "blueprint"), ("github:numtide/blueprint-extra", None),
 ])
 def test_a_flake_library_is_known_by_its_repositorys_name_whoever_owns_it(url, library):
     # a fork keeps the library's name; the name the flake gives the input is its own choice
@@ -513,6 +514,65 @@ def test_ez_configs_hosts_of_the_configurations_folder(tmp_path):
     found = {s["name"]: [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]] for s in systems(tmp_path)}
     assert found == {"lean": ["systems/lean.nix"],
                      "pc": ["systems/pc/default.nix", "systems/modules/default.nix", "systems/modules/desktop.nix"]}
+
+
+@pytest.mark.parametrize("prefix", ["", "nix/"])
+def test_blueprint_hosts_of_the_hosts_folder(tmp_path, prefix):
+    # numtide/blueprint: `inputs.blueprint { inherit inputs; prefix = …; }`; a NixOS system
+    # per hosts/NAME with a configuration.nix (architecture from its nixpkgs.hostPlatform,
+    # special arguments flake, inputs and hostName) or a default.nix returning
+    # { class = "nixos"; value = nixosSystem …; }; darwin hosts are none.  modules/TYPE/NAME
+    # are flake.modules.TYPE.NAME (and nixosModules.NAME): the file, or -- where its function
+    # takes only flake and inputs -- what it returns given them; that module's file is one
+    # of the system's, though it is imported as a value
+    setting = f' prefix = "{prefix}";' if prefix else ""
+    write_tree(tmp_path, {
+        "flake.nix": f"""{{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  inputs.blueprint.url = "github:numtide/blueprint";
+  outputs = inputs: inputs.blueprint {{ inherit inputs;{setting} }};
+}}
+""",
+        f"{prefix}hosts/web/configuration.nix": """{ flake, inputs, hostName, ... }: {
+  imports = [ flake.nixosModules.server flake.modules.nixos.common inputs.srvos.nixosModules.server ];
+  nixpkgs.hostPlatform = "x86_64-linux";
+  networking.hostName = hostName;
+}
+""",
+        f"{prefix}hosts/pi/configuration.nix": """{ flake, ... }: {
+  imports = [ flake.modules.nixos.common ];
+  nixpkgs.hostPlatform = "aarch64-linux";
+}
+""",
+        f"{prefix}hosts/mac/darwin-configuration.nix": "{ ... }: { system.stateVersion = 5; }\n",
+        f"{prefix}hosts/custom/default.nix": """{ flake, inputs, hostName }: {
+  class = "nixos";
+  value = inputs.nixpkgs.lib.nixosSystem {
+    system = "aarch64-linux";
+    modules = [ ./machine.nix flake.nixosModules.server ];
+  };
+}
+""",
+        f"{prefix}hosts/custom/machine.nix": "{ ... }: { networking.hostName = \"custom\"; }\n",
+        f"{prefix}modules/nixos/server/default.nix": "{ flake, inputs }:\n{ lib, ... }: { services.udisks2.enable = true; }\n",
+        f"{prefix}modules/nixos/common.nix": "{ config, lib, ... }: { networking.firewall.enable = false; }\n",
+    })
+    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
+             for s in systems(tmp_path)}
+    assert found == {
+        "custom": ("aarch64-linux", [f"{prefix}hosts/custom/machine.nix", f"{prefix}modules/nixos/server/default.nix"],
+                   []),
+        "pi": ("aarch64-linux", [f"{prefix}hosts/pi/configuration.nix", f"{prefix}modules/nixos/common.nix"],
+               ["blueprint.modules"]),
+        "web": ("x86_64-linux", [f"{prefix}hosts/web/configuration.nix", f"{prefix}modules/nixos/server/default.nix",
+                                 f"{prefix}modules/nixos/common.nix"],
+                ["blueprint.modules", "inputs.srvos.nixosModules.server"]),
+    }
+    [record] = json.loads(invoke("eval", "networking.hostName", "--system", "web", "--json", tmp_path).output)
+    assert record["value"] == "web"
+    udisks = [f for f in findings(tmp_path, "--select", "ST122") if "udisks2.enable is true" in f["message"]]
+    assert [Path(f["file"]).relative_to(tmp_path).as_posix() for f in udisks] == [
+        f"{prefix}modules/nixos/server/default.nix"]
 
 
 @pytest.mark.parametrize("known", [False, True])

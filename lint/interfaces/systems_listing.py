@@ -18,7 +18,7 @@ def records(project: Project) -> list[dict]:
 
 
 def _record(system: System, modules: list, impure: list[Span]) -> dict:
-    files = list(dict.fromkeys(m.path for m in modules))
+    files = list(dict.fromkeys(path for m in modules for path in (m.path, m.written_in) if path is not None))
     opaque = [ref.text for ref in system.modules if ref.kind == OPAQUE]
     for module in modules:
         opaque.extend(entry.written for entry in module.imports if entry.external)

@@ -55,6 +55,9 @@ class Module:
     config: v.Lazy | None = None     # its config, properties still on it (what merging options reads)
     options: v.Lazy | None = None    # its `options`, in full form
     declared_key: str | None = None  # its own `key = "…";`, which the closure dedupes by
+    # An inline module written in another file than `path`'s (a module a flake exports,
+    # imported as a value: `imports = [ flake.nixosModules.server ]`): that file
+    written_in: str | None = None
     disabled: list[str] = field(default_factory=list)   # disabledModules: files (absolute) or keys
     _interp: Interpreter | None = field(default=None, repr=False, compare=False)
     _arch_words: bool | None = field(default=None, repr=False, compare=False)
@@ -125,6 +128,8 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
     definitions are evaluated as options ask for them (`defs`).  A module function is
     called with `arguments` (default: `{ config, lib, pkgs, … }`)."""
     module = Module(key=key, path=path, parsed=parsed, _interp=interp)
+    if value is not None and value.span is not None and value.span.path != path:
+        module.written_in = value.span.path
     if value is None:
         if parsed is None or parsed.tree is None:
             module.problem = "the file could not be read"

@@ -73,7 +73,7 @@ class Unit:
 
     @property
     def files(self) -> set[str]:
-        return {m.path for m in self.modules}
+        return {path for m in self.modules for path in (m.path, m.written_in) if path is not None}
 
     @property
     def names(self) -> list[str]:

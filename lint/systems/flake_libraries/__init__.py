@@ -5,14 +5,15 @@ Any other input is opaque but for its `lib` (see builders.Builders.input).  Thes
 libraries a flake's outputs are commonly built with, so a flake using them would
 otherwise have outputs -- and systems -- that cannot be known.  One module each says
 what it models: import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea,
-clan, easy_hosts, ez_configs.
+clan, easy_hosts, ez_configs, blueprint.
 """
 from __future__ import annotations
 
 import re
 
 from ...nix import values as v
-from . import clan, colmena, easy_hosts, ez_configs, flake_utils, flake_utils_plus, haumea, import_tree, snowfall
+from . import (blueprint, clan, colmena, easy_hosts, ez_configs, flake_utils, flake_utils_plus, haumea, import_tree,
+               snowfall)
 from .urls import named
 
 # flake-parts, whose `lib.mkFlake` discovery models (flake_parts.py); another input's
@@ -20,7 +21,8 @@ from .urls import named
 FLAKE_PARTS = named("flake-parts")
 NIXPKGS = named("nixpkgs")
 CHANNEL = re.compile(r"channels\.nixos\.org|releases\.nixos\.org|nixexprs\.tar|[:/][\w.-]+/nixpkgs-channels(?:$|[/?#.])")
-LIBRARIES = (import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea, clan, easy_hosts, ez_configs)
+LIBRARIES = (import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea, clan, easy_hosts, ez_configs,
+             blueprint)
 
 
 def known_input(url: str | None, builders, repository: str) -> v.Value | None:
