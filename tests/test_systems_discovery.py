@@ -477,6 +477,7 @@ def test_easy_hosts_hosts_of_the_nixos_classes(tmp_path, auto):
     ("git+https://codeberg.org/someone/colmena?ref=fix", "colmena"), ("github:numtide/flake-utils-extra", None),
     ("github:hercules-ci/flake-parts", None), ("github:snowfallorg/lib", "snowfall"), ("github:someone/lib", None),
     ("github:numtide/blueprint", "blueprint"), ("github:numtide/blueprint-extra", None),
+    ("github:srid/nixos-unified", "nixos_unified"), ("github:srid/nixos-flake", "nixos_unified"),
 ])
 def test_a_flake_library_is_known_by_its_repositorys_name_whoever_owns_it(url, library):
     # a fork keeps the library's name; the name the flake gives the input is its own choice
@@ -575,16 +576,61 @@ def test_blueprint_hosts_of_the_hosts_folder(tmp_path, prefix):
         f"{prefix}modules/nixos/server/default.nix"]
 
 
-@pytest.mark.parametrize("known", [False, True])
-def test_a_flake_parts_module_from_an_input_may_build_systems(tmp_path, known):
-    # nixos-unified, digga's flake-parts module: a flake-parts module from an input builds
-    # the systems; where the flake's own modules build none, they cannot be known
+def test_nixos_unified_autowired_and_explicit_systems(tmp_path):
+    # srid/nixos-unified: lib.mkFlake imports every module of modules/flake; its autoWire
+    # module makes a system of each configurations/nixos/NAME(.nix|/default.nix) and
+    # nixosModules of modules/nixos; its default module gives self.nixos-unified.lib.
+    # mkLinuxSystem, whose special argument `flake` holds the flake's inputs and self;
+    # darwin configurations are no NixOS systems
     write_tree(tmp_path, {
         "flake.nix": """{
   inputs.flake-parts.url = "github:hercules-ci/flake-parts";
   inputs.nixos-unified.url = "github:srid/nixos-unified";
+  outputs = inputs: inputs.nixos-unified.lib.mkFlake { inherit inputs; root = ./.; };
+}
+""",
+        "modules/flake/toplevel.nix": """{ inputs, ... }: {
+  imports = [ inputs.nixos-unified.flakeModules.default inputs.nixos-unified.flakeModules.autoWire ];
+}
+""",
+        "modules/flake/manual.nix": """{ self, ... }: {
+  flake.nixosConfigurations.manual = self.nixos-unified.lib.mkLinuxSystem { home-manager = true; } {
+    nixpkgs.hostPlatform = "aarch64-linux";
+    imports = [ self.nixosModules.common ];
+  };
+}
+""",
+        "configurations/nixos/box/default.nix": """{ flake, ... }:
+let inherit (flake.inputs) self; in { imports = [ self.nixosModules.common ./configuration.nix ]; }
+""",
+        "configurations/nixos/box/configuration.nix": "{ ... }: { nixpkgs.hostPlatform = \"x86_64-linux\"; }\n",
+        "configurations/nixos/tiny.nix": "{ ... }: { nixpkgs.hostPlatform = \"x86_64-linux\"; }\n",
+        "configurations/darwin/mac.nix": "{ ... }: { nixpkgs.hostPlatform = \"aarch64-darwin\"; }\n",
+        "modules/nixos/common.nix": "{ ... }: { services.udisks2.enable = true; }\n",
+    })
+    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
+             for s in systems(tmp_path)}
+    assert found == {
+        "box": ("x86_64-linux", ["configurations/nixos/box/default.nix", "modules/nixos/common.nix",
+                                 "configurations/nixos/box/configuration.nix"], ["nixos-unified.modules"]),
+        "manual": ("aarch64-linux", ["modules/flake/manual.nix", "modules/nixos/common.nix"],
+                   ["nixos-unified.modules"]),
+        "tiny": ("x86_64-linux", ["configurations/nixos/tiny.nix"], ["nixos-unified.modules"]),
+    }
+    udisks = [f for f in findings(tmp_path, "--select", "ST122") if "udisks2.enable is true" in f["message"]]
+    assert [Path(f["file"]).relative_to(tmp_path).as_posix() for f in udisks] == ["modules/nixos/common.nix"]
+
+
+@pytest.mark.parametrize("known", [False, True])
+def test_a_flake_parts_module_from_an_input_may_build_systems(tmp_path, known):
+    # den, digga's flake-parts module: a flake-parts module from an input (unmodelled) builds
+    # the systems; where the flake's own modules build none, they cannot be known
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.den.url = "github:vic/den";
   outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
-    imports = [ inputs.nixos-unified.flakeModules.default ./hosts.nix ];
+    imports = [ inputs.den.flakeModules.default ./hosts.nix ];
     systems = [ "x86_64-linux" ];
   };
 }
@@ -599,7 +645,7 @@ def test_a_flake_parts_module_from_an_input_may_build_systems(tmp_path, known):
         assert [s["name"] for s in systems(tmp_path)] == ["box"] and "discovery:" not in listing.output
     else:
         assert "No system could be known" in listing.output
-        assert ("inputs.nixos-unified.flakeModules.default may build systems that cannot be known: a flake-parts module "
+        assert ("inputs.den.flakeModules.default may build systems that cannot be known: a flake-parts module "
                 "discovery cannot read") in listing.output
         assert [f["code"] for f in findings(tmp_path)] == ["ST120"]
 

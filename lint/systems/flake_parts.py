@@ -31,11 +31,12 @@ TOOLING = re.compile(r"treefmt|pre-commit|git-hooks|devshell|devenv|process-comp
 
 class FlakeModule(v.Value):
     """A flake-parts module from an input, modelled: what the flake's modules set under
-    its options (each definition, as written) makes `outputs(definitions, span)`."""
+    its options (each definition, as written) makes `outputs(definitions, span,
+    arguments)`, `arguments` being what flake-parts gives a module (`inputs`, `self`, …)."""
 
     __slots__ = ("options", "outputs")
 
-    def __init__(self, options: tuple[str, ...], outputs: Callable[[list[v.Lazy], Span], v.Value]):
+    def __init__(self, options: tuple[str, ...], outputs: Callable[[list[v.Lazy], Span, v.Value], v.Value]):
         self.options = options   # its option's names (a library may have renamed it)
         self.outputs = outputs
         self.span = None
@@ -96,7 +97,7 @@ class FlakeParts:
                             systems.append(name.known)
         for model in modelled.values():
             flakes.append(model.outputs([attrs[name].value for attrs in settings for name in model.options
-                                         if name in attrs], span))
+                                         if name in attrs], span, self._arguments(inputs, self_value, span)))
         outputs = merge_sets(flakes, span)
         if per_system and systems:
             outputs = merge_sets([outputs, self._per_system_outputs(per_system, systems, inputs, span)], span)

@@ -36,7 +36,7 @@ def value(builders, repository: str) -> v.Value:
 
     # (the machines are made when asked for: their settings may read the flake's `self`,
     # whose outputs are being made when flake-parts calls the module)
-    flake_module = FlakeModule(("clan",), lambda definitions, span: v.AttrsV(
+    flake_module = FlakeModule(("clan",), lambda definitions, span, _arguments: v.AttrsV(
         {"nixosConfigurations": v.Attr(v.Thunk(lambda: systems(merge_sets(definitions, span), span)), None, None)},
         span))
     clan = v.Primop("clan", 1, lambda span, settings: v.AttrsV(

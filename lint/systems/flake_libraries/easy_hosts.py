@@ -26,7 +26,7 @@ NIXOS_CLASSES = ("nixos", "iso")
 def value(builders, repository: str) -> v.Value:
     # (the hosts are made when asked for: their settings may read the flake's `self`, whose
     # outputs are being made when flake-parts calls the module)
-    module = FlakeModule(("easy-hosts", "easyHosts"), lambda definitions, span: v.AttrsV(
+    module = FlakeModule(("easy-hosts", "easyHosts"), lambda definitions, span, _arguments: v.AttrsV(
         {"nixosConfigurations": v.Attr(v.Thunk(lambda: _hosts(builders, repository, merge_sets(definitions, span),
                                                               span)), None, None)}, span))
     return Namespace("easy-hosts", lambda name: module if name in ("flakeModule", "flakeModules") else None)

@@ -23,7 +23,7 @@ URL = named("ez-configs")
 
 
 def value(builders, repository: str) -> v.Value:
-    def outputs(definitions: list[v.Lazy], span: Span) -> v.Value:
+    def outputs(definitions: list[v.Lazy], span: Span, _arguments: v.Value) -> v.Value:
         writers = {value.span.path for value in map(v.force, definitions) if value.span is not None}
         return v.AttrsV({"nixosConfigurations": v.Attr(v.Thunk(lambda: _hosts(
             builders, merge_sets(definitions, span), writers, span)), None, None)}, span)
