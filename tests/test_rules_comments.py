@@ -120,6 +120,24 @@ def test_st901_mkforce_in_the_importer_makes_the_imported_module_comment_wrong()
     assert "lib.mkForce, boot.nix:4" in finding.message
 
 
+def test_st901_in_a_module_imported_as_a_value_is_judged_in_the_system_holding_it(tmp_path):
+    # named.nix is no file of the system's module list but a value one of them imports
+    # (`self.nixosModules.named`, made by `import ./named.nix` in the flake): its comment
+    # is still judged against the system's effective value
+    write_tree(tmp_path, {
+        "flake.nix": '{\n  inputs.nixpkgs.url = "github:NixOS/nixpkgs";\n  outputs = { self, nixpkgs }: {\n'
+                     '    nixosModules.named = import ./named.nix;\n'
+                     '    nixosConfigurations.box = nixpkgs.lib.nixosSystem {\n'
+                     '      system = "x86_64-linux"; modules = [ ./host.nix ]; specialArgs = { inherit self; };\n'
+                     '    };\n  };\n}\n',
+        "host.nix": "{ self, ... }: { imports = [ self.nixosModules.named ]; }\n",
+        "named.nix": '{\n  # hostName="other" here\n  networking.hostName = "sandbox";\n}\n',
+    })
+    finding = only(lint(tmp_path, select=["ST901"]))
+    assert finding.path.endswith("named.nix") and finding.span.line == 2
+    assert 'networking.hostName is "sandbox"' in finding.message
+
+
 def test_st901_mkdefault_losing_to_a_plain_definition_keeps_the_comment_right():
     assert lint(RULES / "ST901" / "mkdefault", select=["ST901"]) == []
 

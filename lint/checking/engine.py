@@ -122,8 +122,8 @@ def _raw_findings(project: Project, rules: list[Rule], mapper: Mapper,
     units = project.units if config_rules or file_rules else []
     configs_by_file: dict[str, list] = {}
     for unit in units:
-        for module in unit.modules:
-            configs_by_file.setdefault(module.path, []).append(unit.config)
+        for path in unit.files:   # (an inline module's own file too: Module.written_in)
+            configs_by_file.setdefault(path, []).append(unit.config)
     judged_units = [unit for unit in units if config_rules and not root_unreadable(project, unit)]
     checked = [path for path in project.checked_files if report is None or path in report]
 
