@@ -105,6 +105,25 @@ def test_an_edit_of_the_flake_discovers_the_systems_again(tmp_path):
     assert "coder-dev" not in _units_by_system(project)
 
 
+def test_an_edit_of_a_file_a_module_imports_evaluates_its_systems_again(tmp_path):
+    # host.nix reads its kernel parameters with `import ./params.nix`: the value is the
+    # file's, and editing that file (which is no module) changes what the system holds
+    write_tree(tmp_path, {
+        "flake.nix": '{\n  inputs.nixpkgs.url = "github:NixOS/nixpkgs";\n  outputs = { nixpkgs, ... }: {\n'
+                     '    nixosConfigurations.box = nixpkgs.lib.nixosSystem {\n'
+                     '      system = "x86_64-linux"; modules = [ ./host.nix ]; };\n  };\n}\n',
+        "host.nix": "{ ... }: { boot.kernelParams = import ./params.nix; }\n",
+        "params.nix": '[ "quiet" ]\n',
+    })
+    project = Project(nix_files(tmp_path))
+    config = _units_by_system(project)["box"]
+    assert config.value("boot.kernelParams") == ["quiet"]
+    assert config.resolve("boot.kernelParams").winner.span.path.endswith("params.nix")
+    project.update(str(tmp_path / "params.nix"), b'[ "quiet" "loglevel=0" ]\n')
+    config = _units_by_system(project)["box"]
+    assert config.value("boot.kernelParams") == ["quiet", "loglevel=0"]
+
+
 # -- findings across a syntax error -------------------------------------------------------------------------
 
 def _finding(source: SourceFile, needle: bytes, fix=None) -> Finding:

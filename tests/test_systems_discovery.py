@@ -120,6 +120,22 @@ def test_a_module_handing_on_its_own_pkgs_names_no_architecture(tmp_path):
     assert box["system"] is None
 
 
+def test_a_module_imports_a_file_and_what_it_reads_of_the_architecture_counts(tmp_path):
+    # `import ./params.nix { inherit pkgs; }` is followed (the value is the file's), and the
+    # file's question about the architecture makes a system of unknown architecture judged
+    # on each: its module's own text names none of the ways to it
+    write_tree(tmp_path, {
+        "flake.nix": ("{ outputs = { nixpkgs, ... }: { nixosConfigurations.box = nixpkgs.lib.nixosSystem "
+                      "{ modules = [ ./host.nix ]; }; }; }\n"),
+        "host.nix": "{ pkgs, ... }: { boot.kernelParams = import ./params.nix { inherit pkgs; }; }\n",
+        "params.nix": ('{ pkgs }: if pkgs.stdenv.hostPlatform.isAarch64 then [ "console=ttyAMA0" ] '
+                       'else [ "console=ttyS0" ]\n'),
+    })
+    records = json.loads(invoke("eval", "boot.kernelParams", "--system", "box", "--json", tmp_path).output)
+    assert {(r["system"], tuple(r["value"])) for r in records} == {
+        ("aarch64-linux", ("console=ttyAMA0",)), ("x86_64-linux", ("console=ttyS0",))}
+
+
 def test_a_system_whose_architecture_cannot_be_known_records_why(tmp_path):
     write_tree(tmp_path, {
         "flake.nix": ("{ outputs = { nixpkgs, ... }: { nixosConfigurations.box = nixpkgs.lib.nixosSystem "

@@ -20,10 +20,12 @@ from ..nix.parser import ParsedFile
 from ..nix.source import Span
 
 # Names through which a module's evaluation can reach the architecture (nixlib's `pkgs`
-# members); its `import` is not followed, so it reaches no other file's code that way.
+# members); and `import`, through which a module file reaches another file's code (which
+# may: Project._reads_arch then evaluates it, following the import, and counts).
 ARCH_WORDS = re.compile(rb"\b(?:stdenv|hostPlatform|buildPlatform|targetPlatform|isAarch64|isAarch|isx86_64"
                         rb"|isx86|isi686|isLinux|isDarwin|is64bit|isRiscV64|currentSystem)\b"
                         rb"|\.system\b(?!\s*\.)|\binherit\b[^;]*\bsystem\b")
+IMPORT_WORD = re.compile(rb"\bimport\b")
 
 STRUCTURAL_KEYS = frozenset({"imports", "require", "_file", "key", "disabledModules", "_class", "freeformType"})
 # What a module with an explicit `config` or `options` may hold beside them (lib/modules.nix,
@@ -73,11 +75,14 @@ class Module:
     @property
     def may_read_arch(self) -> bool:
         """Whether its text names a way to the architecture (`stdenv`, `hostPlatform`,
-        `isAarch64`, `pkgs.system`, …).  One that names none gives the same values on
-        every architecture; see Project._reads_arch for the others."""
+        `isAarch64`, `pkgs.system`, …), or, in a module file, `import`s a file that may.
+        One that names none gives the same values on every architecture; see
+        Project._reads_arch for the others.  (An inline module's file is more than the
+        module: what else it imports is not taken to be read.)"""
         if self._arch_words is None:
             data = self.parsed.source.data if self.parsed is not None else b""
-            self._arch_words = self.problem is None and ARCH_WORDS.search(data) is not None
+            self._arch_words = self.problem is None and (
+                ARCH_WORDS.search(data) is not None or ("#" not in self.key and IMPORT_WORD.search(data) is not None))
         return self._arch_words
 
     def forced_definitions(self) -> list:

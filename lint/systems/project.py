@@ -128,6 +128,7 @@ class Project:
         self._modules: dict[tuple, Module] = {}
         self._reads_arch_of: dict[str, bool] = {}   # file -> whether its module asks the architecture
         self._interpreters: dict[str, Interpreter] = {}
+        self._imported: set[str] = set()   # files modules load with `import` (see _importer)
         self._arguments: dict[tuple, v.Value] = {}
         self._inline_keys: dict[tuple, list[int]] = {}
         self._repositories: list[Repository] | None = None
@@ -143,9 +144,8 @@ class Project:
     def update(self, path: str, data: bytes | None) -> None:
         """`path` now holds `data` (an editor's unsaved text; None: what is on disk again).
         Only what depends on the file is evaluated again: its modules and the systems
-        that contain it -- everything, where systems are discovered from it or the
-        project did not know it.  (Modules cannot read other files: their `import` is
-        not followed, so a file's modules depend on its text alone.)"""
+        that contain it -- everything, where systems are discovered from it, a module
+        imports it with `import`, or the project did not know it."""
         path = self.canonical(path)
         previous = self._parsed.pop(path, None)
         if data is None:
@@ -160,8 +160,9 @@ class Project:
             return
         if self._repositories is None:
             return
-        if any(r.discovery is not None and path in r.discovery.files for r in self._repositories):
-            self._forget_evaluations()
+        if path in self._imported or any(r.discovery is not None and path in r.discovery.files
+                                         for r in self._repositories):
+            self._forget_evaluations()   # (a file some module imports: its value is in theirs)
             return
         self._modules = {key: module for key, module in self._modules.items() if module.path != path}
         self._reads_arch_of.pop(path, None)
@@ -229,8 +230,36 @@ class Project:
 
     def interpreter(self, arch: str) -> Interpreter:
         if arch not in self._interpreters:
-            self._interpreters[arch] = Interpreter(arch, lib_extensions=module_system_lib())
+            interpreter = Interpreter(arch, lib_extensions=module_system_lib())
+            interpreter.importer = self._importer(interpreter)
+            self._interpreters[arch] = interpreter
         return self._interpreters[arch]
+
+    def _importer(self, interpreter: Interpreter):
+        """`import` of a local file in a module (`users.users = import ./users.nix;`): the
+        file's value, evaluated once by each architecture's interpreter.  Anything else
+        imported (`<nixpkgs>`, a fetched source, a file that is missing or does not parse)
+        stays unknown."""
+        values: dict[str, v.Value] = {}
+
+        def importer(value: v.Value, span: Span) -> v.Value | None:
+            path = v.local_path(value)
+            if path is None:
+                return None
+            if os.path.isdir(path):
+                path = os.path.join(path, "default.nix")
+            path = self.canonical(path)
+            if path not in values:
+                if path not in self._texts and not os.path.isfile(path):
+                    return None
+                parsed = self.parsed(path)
+                if not isinstance(parsed, ParsedFile) or parsed.error is not None or parsed.root is None:
+                    return None
+                self._imported.add(path)
+                values[path] = v.Unknown(span, f"{path} imports itself")
+                values[path] = interpreter.eval_file(parsed.source, parsed.root)
+            return values[path]
+        return importer
 
     def module(self, path: str, arch: str, special_args: v.Value | None = None) -> Module:
         """The module in file `path`, evaluated for `arch` with these special arguments."""
@@ -531,6 +560,7 @@ class Project:
         found = self._reads_arch_of.get(module.path)
         if found is None:
             probe = Interpreter(arch, lib_extensions=module_system_lib())
+            probe.importer = self._importer(probe)
             try:
                 apart = load_module(module.path, module.path, module.parsed, probe)
                 for definition in apart.defs.definitions:
