@@ -592,6 +592,24 @@ def test_blueprint_hosts_of_the_hosts_folder(tmp_path, prefix):
         f"{prefix}modules/nixos/server/default.nix"]
 
 
+@pytest.mark.parametrize("host_file", ["configuration.nix", "default.nix"])
+def test_outputs_of_an_unknown_library_in_a_repository_of_hosts_are_unknown_systems(tmp_path, host_file):
+    # a wrapper of blueprint from another input: the outputs cannot be known, and a host's
+    # configuration.nix says they include systems -- every file is a fragment, none a
+    # whole system missing everything; without such a file, roots stand in as before
+    write_tree(tmp_path, {
+        "flake.nix": ('{\n  inputs.wrapper.url = "github:someone/wrapper";\n'
+                      '  outputs = inputs: inputs.wrapper.blueprint { inherit inputs; };\n}\n'),
+        f"hosts/laptop/{host_file}": "{ ... }: { services.udisks2.enable = true; }\n",
+    })
+    listing = invoke("systems", tmp_path).output
+    codes = [f["code"] for f in findings(tmp_path, "--select", "ST122")]
+    if host_file == "configuration.nix":
+        assert "No system could be known" in listing and codes == ["ST122"]   # what it defines, not what it lacks
+    else:
+        assert "module-graph roots" in listing
+
+
 def test_nixos_unified_autowired_and_explicit_systems(tmp_path):
     # srid/nixos-unified: lib.mkFlake imports every module of modules/flake; its autoWire
     # module makes a system of each configurations/nixos/NAME(.nix|/default.nix) and

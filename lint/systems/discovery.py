@@ -49,6 +49,7 @@ BUILDER_MARK = re.compile(rb"eval-config\.nix|<nixpkgs/nixos>|/nixos\"|nixosSyst
 # flake-utils-plus', digga's, where they are not known, build them from `hosts`).
 SYSTEMS_MARK = re.compile(rb"nixosConfigurations|eval-config\.nix|<nixpkgs/nixos>|nixosSystem|evalModules|\bmkFlake\b")
 REPOSITORY_MARKS = (".stereos-lint.toml", ".git")   # and a flake.nix that is a flake (is_flake)
+HOST_FILES = frozenset({"configuration.nix", "hardware-configuration.nix"})   # what nixos-generate-config writes
 
 
 @dataclass
@@ -157,7 +158,7 @@ class _Discoverer:
         flake = os.path.join(self.root, "flake.nix")
         if is_flake(flake):
             outputs = self._flake_outputs(flake)
-            self._unknown_configurations(flake, outputs)
+            self._unknown_configurations(flake, outputs, candidates)
             self._name(outputs, (), "flake")
             hive = _attr(outputs, "colmena")   # colmena's own output: a hive colmena evaluates
             if isinstance(hive, v.AttrsV):
@@ -246,17 +247,20 @@ class _Discoverer:
                 "configuration", None, Span(source, 0, 0),
                 [ModuleRef(FILE, "./configuration.nix", configuration)], origin="non-flake"))
 
-    def _unknown_configurations(self, flake: str, outputs: v.Value) -> None:
+    def _unknown_configurations(self, flake: str, outputs: v.Value, candidates=()) -> None:
         """Record the systems a flake builds that cannot be known: `nixosConfigurations`, or
         one of its members, made by what the interpreter cannot follow (a flake input's
         function such as haumea's `load`); or outputs that cannot be read at all, in a flake
-        whose text names `nixosConfigurations` or a system builder."""
+        whose text names `nixosConfigurations` or a system builder, or in a repository
+        holding a host's files (`configuration.nix`, `hardware-configuration.nix`: a library
+        of folder conventions reached through an input discovery cannot read)."""
         outputs = v.force(outputs)
         if not isinstance(outputs, v.AttrsV):
             if not any(p.startswith(f"{flake}:") for p in self.result.problems):
                 self.result.problems.append(f"{flake}: its outputs cannot be known: {_shortened(describe(outputs))}")
             parsed = self.parse(flake)
-            if isinstance(parsed, ParsedFile) and SYSTEMS_MARK.search(parsed.source.data):
+            if isinstance(parsed, ParsedFile) and SYSTEMS_MARK.search(parsed.source.data) or any(
+                    os.path.basename(path) in HOST_FILES for path in candidates):
                 self.result.unknown_systems = True
             return
         if "nixosConfigurations" not in outputs.attrs:
