@@ -136,6 +136,19 @@ def test_a_module_imports_a_file_and_what_it_reads_of_the_architecture_counts(tm
         ("aarch64-linux", ("console=ttyAMA0",)), ("x86_64-linux", ("console=ttyS0",))}
 
 
+def test_a_string_naming_self_is_not_read_while_the_outputs_are_made(tmp_path):
+    # `"${self}/host.nix"` in a `let` of the outputs: evaluated when used, not when the
+    # `let` is, so the flake's `self` is its outputs by then
+    write_tree(tmp_path, {
+        "flake.nix": ("{ outputs = { self, nixpkgs }: let module = \"${self}/host.nix\"; in {\n"
+                      "  nixosConfigurations.box = nixpkgs.lib.nixosSystem "
+                      "{ system = \"x86_64-linux\"; modules = [ module ]; };\n}; }\n"),
+        "host.nix": "{ ... }: { networking.hostName = \"box\"; }\n",
+    })
+    [box] = systems(tmp_path)
+    assert [Path(m).name for m in box["modules"]] == ["host.nix"]
+
+
 def test_a_system_whose_architecture_cannot_be_known_records_why(tmp_path):
     write_tree(tmp_path, {
         "flake.nix": ("{ outputs = { nixpkgs, ... }: { nixosConfigurations.box = nixpkgs.lib.nixosSystem "

@@ -97,10 +97,14 @@ class Interpreter:
             self.depth -= 1
 
     def lazy(self, node: Any, env: Env, source: SourceFile) -> v.Lazy:
-        """A thunk for `node`, except for literals that are cheaper to evaluate now."""
-        if node.type in _EAGER:
+        """A thunk for `node`, except for literals that are cheaper to evaluate now -- not a
+        string or path that interpolates a value (`"${self}/hosts"` must not ask for a
+        flake's `self` while its outputs are being made)."""
+        kind = node.type
+        if kind in _EAGER and (kind not in _INTERPOLATING or not any(
+                child.type == "interpolation" for child in node.named_children)):
             return self.eval(node, env, source)
-        return v.Thunk(lambda: self.eval(node, env, source), node.type)
+        return v.Thunk(lambda: self.eval(node, env, source), kind)
 
     @staticmethod
     def span(source: SourceFile, node: Any) -> Span:
@@ -525,6 +529,7 @@ _EAGER = frozenset({
     "integer_expression", "float_expression", "string_expression", "path_expression",
     "function_expression", "hpath_expression", "spath_expression", "uri_expression",
 })
+_INTERPOLATING = frozenset({"string_expression", "path_expression"})
 
 
 def _first_named(node) -> Any:
