@@ -185,6 +185,17 @@ def test_missing_import_file_and_folder():
     assert sorted(f.span.text for f in findings) == ["./hardwre-configuration.nix", "./no-such-dir"]
 
 
+def test_each_missing_file_one_entry_names_is_reported(tmp_path):
+    # one written entry, mapped over a folder's entries: each folder without a default.nix
+    write_tree(tmp_path, {
+        "modules/default.nix": ("{ imports = builtins.map (n: ./${n}) (builtins.filter (n: n != \"default.nix\") "
+                                "(builtins.attrNames (builtins.readDir ./.))); }\n"),
+        "modules/a.nix": "{ }\n", "modules/b/x.nix": "{ }\n", "modules/c/y.nix": "{ }\n",
+    })
+    found = lint(tmp_path, select=["NX003"])
+    assert sorted(f.message.split(" points to ")[1].split("/")[-2] for f in found) == ["b", "c"]
+
+
 def test_existing_folder_and_external_imports_pass():
     assert lint(RULES / "NX003" / "present", select=["NX003"]) == []
 

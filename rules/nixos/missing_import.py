@@ -30,9 +30,11 @@ def check(ctx: FileContext):
     root = repository_root(ctx.parsed.source.path)
     for module in ctx.modules():
         for entry in module.imports:
-            if entry.path is not None and not entry.exists and entry.span is not None \
-                    and not _elsewhere(entry, root) and (entry.span.start, entry.span.end) not in reported:
-                reported.add((entry.span.start, entry.span.end))
+            # (one written entry may name several files: `map (n: ./${n}) (attrNames (readDir ./.))`)
+            where = (entry.span.start, entry.span.end, entry.path) if entry.span is not None else None
+            if entry.path is not None and not entry.exists and where is not None \
+                    and not _elsewhere(entry, root) and where not in reported:
+                reported.add(where)
                 yield ctx.finding(entry.span, f"imports entry {entry.written} points to {entry.path}, "
                                               "which does not exist")
 
