@@ -605,6 +605,16 @@ def test_blueprint_hosts_of_the_hosts_folder(tmp_path, prefix):
         f"{prefix}modules/nixos/server/default.nix"]
 
 
+def test_why_a_librarys_outputs_cannot_be_known_is_said(tmp_path):
+    write_tree(tmp_path, {
+        "flake.nix": ('{\n  inputs.nixos-unified.url = "github:srid/nixos-unified";\n'
+                      '  outputs = inputs: inputs.nixos-unified.lib.mkFlake { inherit inputs; root = ./.; };\n}\n'),
+        "configurations/nixos/box.nix": "{ ... }: { }\n",
+    })
+    listing = invoke("systems", tmp_path)
+    assert "(nixos-unified's mkFlake without a folder of flake modules)" in listing.output
+
+
 @pytest.mark.parametrize("host_file", ["configuration.nix", "default.nix"])
 def test_outputs_of_an_unknown_library_in_a_repository_of_hosts_are_unknown_systems(tmp_path, host_file):
     # a wrapper of blueprint from another input: the outputs cannot be known, and a host's

@@ -257,7 +257,7 @@ class _Discoverer:
         outputs = v.force(outputs)
         if not isinstance(outputs, v.AttrsV):
             if not any(p.startswith(f"{flake}:") for p in self.result.problems):
-                self.result.problems.append(f"{flake}: its outputs cannot be known: {_shortened(describe(outputs))}")
+                self.result.problems.append(f"{flake}: its outputs cannot be known: {_described(outputs)}")
             parsed = self.parse(flake)
             if isinstance(parsed, ParsedFile) and SYSTEMS_MARK.search(parsed.source.data) or any(
                     os.path.basename(path) in HOST_FILES for path in candidates):
@@ -274,7 +274,7 @@ class _Discoverer:
             unknown = [("nixosConfigurations", configurations)]
         for where, value in unknown:
             place = f"{value.span.path}:{value.span.start_position[0]}: " if value.span is not None else ""
-            self.result.problems.append(f"{place}{where} cannot be known: {_shortened(describe(value))}")
+            self.result.problems.append(f"{place}{where} cannot be known: {_described(value)}")
         self.result.unknown_systems = self.result.unknown_systems or bool(unknown)
 
     # -- import -----------------------------------------------------------------------------
@@ -391,6 +391,13 @@ def _is_hive(value: v.AttrsV) -> bool:
     """A colmena hive: `meta` naming the package set (or a node's), beside the nodes."""
     meta = v.force(value.attrs["meta"].value) if "meta" in value.attrs else None
     return isinstance(meta, v.AttrsV) and any(name in meta.attrs for name in ("nixpkgs", "nodeNixpkgs"))
+
+
+def _described(value: v.Value) -> str:
+    """What cannot be known, as written, and why where the interpreter says (a library's
+    call: "nixos-unified's mkFlake without a folder of flake modules")."""
+    why = value.why if isinstance(value, v.Unknown) and value.span is not None and value.why else ""
+    return _shortened(describe(value)) + (f" ({why})" if why else "")
 
 
 def _shortened(text: str, limit: int = 100) -> str:
