@@ -232,3 +232,13 @@ def test_a_missing_option_goes_after_the_enclosing_binding_on_its_path(tmp_path)
     assert (tree / "m.nix").read_text() == \
         "{\n  services = {\n    xserver = {\n      enable = true;\n    };\n    udisks2.enable = false;\n  };\n}\n"
     assert json.loads(invoke("--format", "json", tree).output) == []
+
+
+def test_a_message_names_a_file_many_folders_share_with_its_folder(tmp_path):
+    # `hardware-configuration.nix:3` could be any host's: the message says whose
+    write_tree(tmp_path, {
+        "hosts/pc/default.nix": "{ ... }: { imports = [ ./hardware-configuration.nix ]; }\n",
+        "hosts/pc/hardware-configuration.nix": "{ lib, ... }: {\n\n  networking.useDHCP = lib.mkDefault true;\n}\n",
+    })
+    found = json.loads(invoke("--select", "ST110", "--format", "json", tmp_path).output)
+    assert any("(lib.mkDefault, pc/hardware-configuration.nix:3)" in f["message"] for f in found), found

@@ -193,8 +193,7 @@ def where(definition: Definition | None) -> str:
     """`lib.mkForce, boot.nix:130` — how a message names a definition."""
     if definition is None or definition.span is None:
         return ""
-    line = definition.span.line
-    place = f"{os.path.basename(definition.span.path)}:{line}"
+    place = definition.span.place
     return place if definition.priority_label == "plain" else f"{definition.priority_label}, {place}"
 
 

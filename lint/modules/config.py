@@ -664,5 +664,5 @@ def _shadowed(shadow: Definition) -> str:
     """Why a value may differ: a definition above it (or a whole module's configuration,
     `config = if … then { … } else { … };`) that cannot be known."""
     what = format_option(shadow.option) if shadow.option else "the configuration of a module"
-    where = f" ({shadow.span.path.rsplit('/', 1)[-1]}:{shadow.span.line})" if shadow.span is not None else ""
+    where = f" ({shadow.span.place})" if shadow.span is not None else ""
     return f"{what}{where} cannot be known"

@@ -7,7 +7,12 @@ finding is printed.
 from __future__ import annotations
 
 import bisect
+import os
 from dataclasses import dataclass, field
+
+# File names many folders share (a folder's module, what nixos-generate-config writes): a
+# message names such a file with its folder (Span.place).
+SHARED_NAMES = frozenset({"default.nix", "configuration.nix", "hardware-configuration.nix"})
 
 
 @dataclass(eq=False)
@@ -92,6 +97,14 @@ class Span:
     @property
     def text(self) -> str:
         return self.source.text(self.start, self.end)
+
+    @property
+    def place(self) -> str:
+        """How a message names where it is: `boot.nix:13`, `lib/default.nix:28`."""
+        folder, name = os.path.split(self.path)
+        if name in SHARED_NAMES and os.path.basename(folder):
+            name = f"{os.path.basename(folder)}/{name}"
+        return f"{name}:{self.line}"
 
     def __str__(self) -> str:
         line, column = self.start_position

@@ -52,4 +52,4 @@ def _shown(definition) -> str:
 
 def _place(definition) -> str:
     span = definition.span
-    return f"{span.path.rsplit('/', 1)[-1]}:{span.line}" if span is not None else definition.module
+    return span.place if span is not None else definition.module

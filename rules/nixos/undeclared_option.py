@@ -52,7 +52,7 @@ def check(ctx: ConfigContext):
         yield ctx.finding(definition.key_span,
                           f"{format_option(option)} does not exist{ctx.on}: the options under "
                           f"{format_option(namespace)} are the tree's own (declared at "
-                          f"{where.path.rsplit('/', 1)[-1]}:{where.line}) and none of them is "
+                          f"{where.place}) and none of them is "
                           f"{typed}{hint}; NixOS refuses a definition of an option that does not exist")
     for option in declared:
         if not ctx.config.definitions_within(option):

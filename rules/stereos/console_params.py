@@ -7,7 +7,6 @@ console ttyS0 with options that cannot be known.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from stereos_lint.nix import values as v
@@ -42,7 +41,7 @@ def place(item: ListItem) -> str:
         named = {order: f"lib.{name}" for name, order in ORDERS.items()}
         labels.append(named.get(definition.order, f"lib.mkOrder {definition.order}"))
     span = item.span
-    at = f"{os.path.basename(span.path)}:{span.line}" if span is not None else ""
+    at = span.place if span is not None else ""
     return ", ".join(labels + [at])
 
 

@@ -1,5 +1,4 @@
 """ST202 volatile-journal."""
-import os
 import re
 
 from stereos_lint.checking.findings import Edit, Fix
@@ -83,7 +82,7 @@ def _line_fix(setting, value: str) -> Fix | None:
 
 def _at(setting) -> str:
     span = setting.span
-    return f"{os.path.basename(span.path)}:{span.line}" if span is not None else ""
+    return span.place if span is not None else ""
 
 
 def _bytes(size: str) -> int | None:
