@@ -600,6 +600,8 @@ def test_blueprint_hosts_of_the_hosts_folder(tmp_path, prefix):
     }
     [record] = json.loads(invoke("eval", "networking.hostName", "--system", "web", "--json", tmp_path).output)
     assert record["value"] == "web"
+    declared = {s["name"]: Path(s["declared_at"]["file"]).relative_to(tmp_path).as_posix() for s in systems(tmp_path)}
+    assert declared["web"] == f"{prefix}hosts/web/configuration.nix"   # the host's file, not blueprint's call
     udisks = [f for f in findings(tmp_path, "--select", "ST122") if "udisks2.enable is true" in f["message"]]
     assert [Path(f["file"]).relative_to(tmp_path).as_posix() for f in udisks] == [
         f"{prefix}modules/nixos/server/default.nix"]
@@ -674,6 +676,9 @@ let inherit (flake.inputs) self; in { imports = [ self.nixosModules.common ./con
                    ["nixos-unified.modules"]),
         "tiny": ("x86_64-linux", ["configurations/nixos/tiny.nix"], ["nixos-unified.modules"]),
     }
+    declared = {s["name"]: Path(s["declared_at"]["file"]).relative_to(tmp_path).as_posix() for s in systems(tmp_path)}
+    assert declared == {"box": "configurations/nixos/box/default.nix", "manual": "modules/flake/manual.nix",
+                        "tiny": "configurations/nixos/tiny.nix"}
     udisks = [f for f in findings(tmp_path, "--select", "ST122") if "udisks2.enable is true" in f["message"]]
     assert [Path(f["file"]).relative_to(tmp_path).as_posix() for f in udisks] == ["modules/nixos/common.nix"]
 

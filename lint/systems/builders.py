@@ -54,8 +54,9 @@ class Builders:
     """The system builders for one discovery interpreter; `built` collects every system
     they were asked to build, in the order they were."""
 
-    def __init__(self, interp):
+    def __init__(self, interp, parse=None):
         self.interp = interp
+        self.parse = parse   # path -> ParsedFile | ReadProblem: a host's own file, where a library names it
         self.built: list[System] = []
         self.hives: dict[int, tuple] = {}   # colmena hives built (see flake_libraries/colmena.py)
 
@@ -165,13 +166,19 @@ class Builders:
             arguments["system"] = v.Attr(system, None, None)
         return self._build(span, v.AttrsV(arguments, span), "pkgs.nixos", "modules")
 
-    def build(self, span: Span, arguments: v.Lazy, builder: str) -> v.Value:
-        """The system `builder` makes of `{ modules; system; specialArgs; }`."""
-        return self._build(span, arguments, builder, "modules")
+    def build(self, span: Span, arguments: v.Lazy, builder: str, declared_in: str | None = None) -> v.Value:
+        """The system `builder` makes of `{ modules; system; specialArgs; }`; declared where
+        it is called -- or at the start of `declared_in`, the host's file, where a library
+        makes a system of each file of a folder (blueprint's hosts, nixos-unified's)."""
+        return self._build(span, arguments, builder, "modules", declared_in)
 
-    def _build(self, span: Span, arguments: v.Lazy, builder: str, modules_key: str) -> v.Value:
+    def _build(self, span: Span, arguments: v.Lazy, builder: str, modules_key: str,
+               declared_in: str | None = None) -> v.Value:
         args = v.force(arguments)
         declared_at, scope = self._declared_at(span)
+        parsed = self.parse(declared_in) if declared_in is not None and self.parse is not None else None
+        if parsed is not None and hasattr(parsed, "source"):
+            declared_at = Span(parsed.source, 0, 0)
         system = System(name="", arch=None, declared_at=declared_at, modules=[], scope=scope)
         if not isinstance(args, v.AttrsV):
             system.gaps.append(f"the arguments of {builder} cannot be known: {describe(args)}")

@@ -146,7 +146,7 @@ class _Discoverer:
         self.result = Discovery(root)
         self.values: dict[str, v.Value] = {}
         self.interp = Interpreter(None, importer=self._import)
-        self.builders = Builders(self.interp)
+        self.builders = Builders(self.interp, parse)
         self.flake_parts = FlakeParts(self.interp, self._import_file, self.builders)
         self.interp.builtins.lib_extensions = self.builders.lib_extensions(
             {"mkFlake": v.Primop("mkFlake", 2, self.flake_parts.mk_flake), **module_system_lib()})

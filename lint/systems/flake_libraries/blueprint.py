@@ -95,7 +95,7 @@ def _hosts(builders, folder: str, publisher: v.AttrsV, span: Span) -> v.Value:
             listed = [v.Symbolic(("blueprint", "modules"), None), v.PathV(configuration, configuration, span)]
             settings = {"modules": v.Attr(v.ListV(listed, span), None, None),
                         "specialArgs": v.Attr(arguments, None, None)}
-            built[name] = v.Attr(builders.build(span, v.AttrsV(settings, span), "blueprint"), None, None)
+            built[name] = v.Attr(builders.build(span, v.AttrsV(settings, span), "blueprint", configuration), None, None)
     return v.AttrsV(built, span)
 
 

@@ -49,28 +49,31 @@ def _library_outputs(builders, span: Span, arguments: v.Value) -> v.AttrsV:
 
 
 def _mk_linux_system(builders, arguments: v.Value) -> v.Primop:
-    def build(span: Span, _settings: v.Lazy, module: v.Lazy) -> v.Value:
-        flake = {name: v.Attr(_argument(arguments, name, span), None, None) for name in ("self", "inputs")}
-        flake["config"] = v.Attr(v.Unknown(span, "flake-parts' config"), None, None)
-        special = {"flake": v.Attr(v.AttrsV(flake, span), None, None)}
-        listed = [v.Symbolic(("nixos-unified", "modules"), None), module]
-        given = {"modules": v.Attr(v.ListV(listed, span), None, None),
-                 "specialArgs": v.Attr(v.AttrsV(special, span), None, None)}
-        return builders.build(span, v.AttrsV(given, span), "nixos-unified's mkLinuxSystem")
-    return v.Primop("mkLinuxSystem", 2, build)
+    return v.Primop("mkLinuxSystem", 2, lambda span, _settings, module: _system(builders, arguments, module, span))
+
+
+def _system(builders, arguments: v.Value, module: v.Lazy, span: Span, declared_in: str | None = None) -> v.Value:
+    """mkLinuxSystem's system of `module`."""
+    flake = {name: v.Attr(_argument(arguments, name, span), None, None) for name in ("self", "inputs")}
+    flake["config"] = v.Attr(v.Unknown(span, "flake-parts' config"), None, None)
+    special = {"flake": v.Attr(v.AttrsV(flake, span), None, None)}
+    listed = [v.Symbolic(("nixos-unified", "modules"), None), module]
+    given = {"modules": v.Attr(v.ListV(listed, span), None, None),
+             "specialArgs": v.Attr(v.AttrsV(special, span), None, None)}
+    return builders.build(span, v.AttrsV(given, span), "nixos-unified's mkLinuxSystem", declared_in)
 
 
 def _wired_outputs(builders, repository: str, span: Span, arguments: v.Value) -> v.AttrsV:
     # (`self` is the flake's folder, the repository: reading `self` here, while the flake's
     # outputs are being made, would make it unknown for good)
     root = repository
-    make = _mk_linux_system(builders, arguments)
 
     def systems() -> v.AttrsV:
         found = {}
         for name, path in _nix_files(os.path.join(root, "configurations", "nixos")).items():
-            found[name] = v.Attr(v.Thunk(lambda path=path: builders.interp.apply(
-                builders.interp.apply(make, v.AttrsV({}, span), span), v.PathV(path, path, span), span)), None, None)
+            entry = os.path.join(path, "default.nix") if os.path.isdir(path) else path
+            found[name] = v.Attr(v.Thunk(lambda path=path, entry=entry: _system(
+                builders, arguments, v.PathV(path, path, span), span, entry)), None, None)
         return v.AttrsV(found, span)
 
     modules = {name: v.Attr(v.PathV(path, path, span), None, None)
