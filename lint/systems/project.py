@@ -239,25 +239,28 @@ class Project:
         """`import` of a local file in a module (`users.users = import ./users.nix;`): the
         file's value, evaluated once by each architecture's interpreter.  Anything else
         imported (`<nixpkgs>`, a fetched source, a file that is missing or does not parse)
-        stays unknown."""
+        stays unknown.  (It holds the project and the interpreter weakly: a project in a
+        reference cycle would keep its parsed trees until a collection, part after part.)"""
         values: dict[str, v.Value] = {}
+        project, evaluator = weakref.ref(self), weakref.ref(interpreter)
 
         def importer(value: v.Value, span: Span) -> v.Value | None:
+            owner, interp = project(), evaluator()
             path = v.local_path(value)
-            if path is None:
+            if path is None or owner is None or interp is None:
                 return None
             if os.path.isdir(path):
                 path = os.path.join(path, "default.nix")
-            path = self.canonical(path)
+            path = owner.canonical(path)
             if path not in values:
-                if path not in self._texts and not os.path.isfile(path):
+                if path not in owner._texts and not os.path.isfile(path):
                     return None
-                parsed = self.parsed(path)
+                parsed = owner.parsed(path)
                 if not isinstance(parsed, ParsedFile) or parsed.error is not None or parsed.root is None:
                     return None
-                self._imported.add(path)
+                owner._imported.add(path)
                 values[path] = v.Unknown(span, f"{path} imports itself")
-                values[path] = interpreter.eval_file(parsed.source, parsed.root)
+                values[path] = interp.eval_file(parsed.source, parsed.root)
             return values[path]
         return importer
 
