@@ -51,8 +51,8 @@ def comment_bytes(parsed: ParsedFile) -> bytes:
     found = _text_cache.get(source)
     if found is None:
         data = source.data
-        found = b"\n".join(data[start:end] for start, end in (node.byte_range for node in syntax_index(parsed).comments)) \
-            if b"#" in data or b"/*" in data else b""
+        nodes = syntax_index(parsed).comments if b"#" in data or b"/*" in data else ()
+        found = b"\n".join(data[node.start_byte:node.end_byte] for node in nodes)
         _text_cache[source] = found
     return found
 

@@ -1,6 +1,7 @@
 """The nodes of a parsed file that checks read across the whole file: its comments, its
-attribute sets and the names they bind, and the few places where Nix refuses what its grammar allows (names
-that may be computed in `let` and `inherit`, functions' argument sets).
+attribute sets and the names they bind, and the few places where Nix refuses what its
+grammar allows (names that may be computed in `let` and `inherit`, functions' argument
+sets).
 
 tree-sitter's query cursor walks a tree in C, but a walk still costs about half a
 parse however little it captures, and a walk finding two kinds of node costs hardly
@@ -37,7 +38,7 @@ class SyntaxIndex:
     let_names: list[tree_sitter.Node]
     inherited_names: list[tree_sitter.Node]
     functions: list[tree_sitter.Node]  # those taking a set of named arguments (`{ a, b ? 1, ... }:`)
-    # Every binding's attribute path and every inherited name, each in source order
+    # Every binding's attribute path and every inherited name (as captured: not in source order)
     attrpaths: list[tree_sitter.Node]
     inherited: list[tree_sitter.Node]
 

@@ -16,6 +16,7 @@ import re
 
 from ..nix import values as v
 from ..nix.nixlib import Namespace
+from ..nix.parser import ParsedFile
 from ..nix.source import Span
 from .system import FILE, INLINE, OPAQUE, ModuleRef, System
 
@@ -177,7 +178,7 @@ class Builders:
         args = v.force(arguments)
         declared_at, scope = self._declared_at(span)
         parsed = self.parse(declared_in) if declared_in is not None and self.parse is not None else None
-        if parsed is not None and hasattr(parsed, "source"):
+        if isinstance(parsed, ParsedFile):
             declared_at = Span(parsed.source, 0, 0)
         system = System(name="", arch=None, declared_at=declared_at, modules=[], scope=scope)
         if not isinstance(args, v.AttrsV):
