@@ -5,7 +5,7 @@
   of MODULE and nixos-unified's own modules (opaque), with the special argument `flake`
   (`self`, `inputs`, and flake-parts' `config`, unknown); its architecture is the system's
   `nixpkgs.hostPlatform`.
-- `flakeModules.autoWire` makes a system so of each `configurations/nixos/NAME.nix` or
+- `flakeModules.autoWire` makes such a system of each `configurations/nixos/NAME.nix` or
   `configurations/nixos/NAME/default.nix` of the flake, and `nixosModules.NAME` of each
   module of `modules/nixos`.  Darwin and home configurations are no NixOS systems.
 - `lib.mkFlake { inputs; root; systems; }` is flake-parts' `mkFlake` importing every entry
