@@ -206,6 +206,7 @@ class Project:
         """`os.path.realpath(path)`, with each folder's resolved once: files share a few
         folders, and resolving a path costs a system call per name in it."""
         folder, name = os.path.split(path)
+        folder = os.path.abspath(folder)   # (a relative folder is the working directory's, which may change)
         real_folder = self._real_folders.get(folder)
         if real_folder is None:
             real_folder = self._real_folders[folder] = os.path.realpath(folder)
