@@ -256,6 +256,16 @@ SETS = [
     "{ ${\"a\"} = 1; a = 2; }",              # a bare interpolated string is a plain name
     "{ \"${\"a\"}\" = 1; a = 2; }",          # an interpolated one in quotes is computed
     "{ a /* c */ . b = 1; a.b = 2; }",
+    # two literal sets merge one level deep only (Nix's parser): a name both bind is twice
+    "{ a.b.c = 1; a = { b.d = 2; }; }",
+    "{ a.b.c = 1; a = { d = 2; }; }",
+    "{ a = { b.d = 2; }; a.b.c = 1; }",
+    "{ a = rec { b.d = 2; }; a = { b.c = 1; }; }",
+    "{ a.x = { y.p = 1; }; a.x = { y.q = 2; }; }",
+    "{ a.x = { y = 1; }; a.x = { z = 2; }; }",
+    "{ a = { b = 1; inherit x; }; a = { x = 2; }; }",
+    "{ a = { b = 1; }; a = { ${\"b\"} = 2; }; }",
+    "{ a = { b = 1; }; a = { ${x} = 2; }; }",
 ]
 
 

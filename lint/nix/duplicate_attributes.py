@@ -131,16 +131,19 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
 
     The bindings (and those of the literal sets nested in them, whose byte ranges are
     appended to `nested`) are flattened into full attribute paths in source order,
-    without recursion; a path may be extended while it
-    is a set (a dotted prefix or a literal `{ … }`), never once it is a value."""
+    without recursion; a path may be extended while it is a set (a dotted prefix or a
+    literal `{ … }`), never once it is a value.  A literal set written where a set already
+    is merges with it one level deep only, as Nix's parser merges them: none of the names
+    it binds may be there already (`a.b.c = 1; a = { b.d = 2; };` is refused)."""
     paths = _Paths()
     seen: dict[int, tuple[str, int, int]] = {}   # path -> ("leaf" or "set", where it was first written)
-    # A frame: the bindings of one set, the path of that set, and the first prefix of that
-    # path (itself included) that is a leaf, as (path, entry) -- fixed once the set's own
-    # binding was checked, so a binding inside checks only the names it adds.
-    stack = [(iter(bindings), _Paths.ROOT, None)]
+    # A frame: the bindings of one set, the path of that set, the first prefix of that path
+    # (itself included) that is a leaf, as (path, entry) -- fixed once the set's own binding
+    # was checked, so a binding inside checks only the names it adds -- and, where the set
+    # merges into one already there, the names that one had.
+    stack = [(iter(bindings), _Paths.ROOT, None, None)]
     while stack:
-        children, prefix, block = stack[-1]
+        children, prefix, block, taken = stack[-1]
         binding = next(children, None)
         if binding is None:
             stack.pop()
@@ -148,6 +151,9 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
         kind = binding.type
         if kind == "inherit" or kind == "inherit_from":
             for name, start, end in _inherited(binding, source):
+                if taken is not None and name in taken:
+                    yield _merged_twice(seen, paths, prefix, name, start, end)
+                    continue
                 report, _, _ = _check(seen, paths, prefix, (name,), start, end, "leaf", block)
                 if report is not None:
                     yield report
@@ -158,9 +164,13 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
         names, complete = static_names(attrpath, source) if attrpath is not None else ((), False)
         if not names:
             continue
+        if taken is not None and names[0] in taken:
+            yield _merged_twice(seen, paths, prefix, names[0], attrpath.start_byte, attrpath.end_byte)
+            continue
         value = binding.child_by_field_name("expression")
         # What is written under a computed name is not known, but the names before it are a set.
         is_set = complete and value is not None and value.type in _LITERAL_SETS
+        there = is_set and paths.find(prefix, names) in seen
         report, inner_block, path = _check(seen, paths, prefix, names, attrpath.start_byte, attrpath.end_byte,
                                            "set" if is_set or not complete else "leaf", block)
         if report is not None:
@@ -169,7 +179,15 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
             nested.append((value.start_byte, value.end_byte))
             inner = _bindings_of(value)
             if inner is not None:
-                stack.append((iter(inner.named_children), path, inner_block))
+                merging = paths.names_under(path) if there and report is None else None
+                stack.append((iter(inner.named_children), path, inner_block, merging))
+
+
+def _merged_twice(seen: dict, paths: "_Paths", prefix: int, name: str, start: int, end: int):
+    """The report for a name that a literal set merging into another binds again."""
+    path = paths.child(prefix, name)
+    known = seen[path]
+    return start, end, paths.dotted(path), known[1], known[2]
 
 
 class _Paths:
@@ -183,13 +201,27 @@ class _Paths:
         self._numbers: dict[tuple[int, str], int] = {}
         self._parts: list[tuple[int, str]] = [(-1, "")]
         self._dotted: dict[int, str] = {}
+        self._names: dict[int, set[str]] = {}   # path -> the names under it
 
     def child(self, parent: int, name: str) -> int:
         number = self._numbers.get((parent, name))
         if number is None:
             number = self._numbers[(parent, name)] = len(self._parts)
             self._parts.append((parent, name))
+            self._names.setdefault(parent, set()).add(name)
         return number
+
+    def find(self, prefix: int, names: tuple[str, ...]) -> int | None:
+        """The number of `prefix` + `names` where that path was made, else None."""
+        path = prefix
+        for name in names:
+            path = self._numbers.get((path, name))
+            if path is None:
+                return None
+        return path
+
+    def names_under(self, path: int) -> frozenset[str]:
+        return frozenset(self._names.get(path, ()))
 
     def dotted(self, path: int) -> str:
         """The path as written (`a.b.c`): made for a report only."""
