@@ -11,7 +11,8 @@ def check(ctx: FileContext):
     """Nix refuses to evaluate a set that defines the same attribute twice
     ("attribute 'x' already defined"), including through a dotted path and a
     nested set (`a.b = 1; a = { b = 2; };`).  Merging `a.b = 1;` with
-    `a = { c = 2; };` is fine.
+    `a = { c = 2; };` is fine, but two sets merge one level deep only:
+    `a.b.c = 1; a = { b.d = 2; };` defines `a.b` twice.
 
     Bad:
 
