@@ -152,7 +152,7 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
         if kind == "inherit" or kind == "inherit_from":
             for name, start, end in _inherited(binding, source):
                 if taken is not None and name in taken:
-                    yield _merged_twice(seen, paths, prefix, name, start, end)
+                    yield from _merged_twice(seen, paths, prefix, name, start, end)
                     continue
                 report, _, _ = _check(seen, paths, prefix, (name,), start, end, "leaf", block)
                 if report is not None:
@@ -165,7 +165,7 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
         if not names:
             continue
         if taken is not None and names[0] in taken:
-            yield _merged_twice(seen, paths, prefix, names[0], attrpath.start_byte, attrpath.end_byte)
+            yield from _merged_twice(seen, paths, prefix, names[0], attrpath.start_byte, attrpath.end_byte)
             continue
         value = binding.child_by_field_name("expression")
         # What is written under a computed name is not known, but the names before it are a set.
@@ -186,8 +186,9 @@ def _duplicates(bindings, source, nested: list[tuple[int, int]]):
 def _merged_twice(seen: dict, paths: "_Paths", prefix: int, name: str, start: int, end: int):
     """The report for a name that a literal set merging into another binds again."""
     path = paths.child(prefix, name)
-    known = seen[path]
-    return start, end, paths.dotted(path), known[1], known[2]
+    known = seen.get(path)
+    if known is not None:   # (every path made is recorded: this is only a guard)
+        yield start, end, paths.dotted(path), known[1], known[2]
 
 
 class _Paths:
