@@ -30,6 +30,12 @@ def systems(path: Path) -> list[dict]:
     return json.loads(invoke("systems", "--json", path).stdout)   # discovery's problems go to stderr
 
 
+def listed(path: Path) -> dict[str, tuple]:
+    """Each system as (architecture, its module files relative to `path`, what is opaque)."""
+    return {s["name"]: (s["system"], [Path(m).relative_to(path).as_posix() for m in s["modules"]], s["opaque"])
+            for s in systems(path)}
+
+
 def flake(hosts: dict[str, str]) -> str:
     """A flake.nix building one system per (name, architecture) from ./boot.nix."""
     configurations = "\n".join(
@@ -181,8 +187,7 @@ def test_a_morph_or_nixops_network_is_a_system_per_node(tmp_path, tool):
         "web.nix": "{ ... }: { services.nginx.enable = true; }\n",
         "db.nix": "{ ... }: { services.postgresql.enable = true; }\n",
     })
-    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
-             for s in systems(tmp_path)}
+    found = listed(tmp_path)
     arch = "x86_64-linux" if tool == "morph" else None
     assert found == {
         "network.nix:db": (arch, ["network.nix", "common.nix", "db.nix"], ["network.deploymentOptions"]),
@@ -396,8 +401,7 @@ def test_flake_utils_plus_hosts_merged_with_their_defaults(tmp_path):
         "hosts/pc.nix": "{ owner, ... }: { networking.hostName = \"${owner}-pc\"; }\n",
         "hosts/pi.nix": "{ ... }: { networking.hostName = \"pi\"; }\n",
     })
-    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
-             for s in systems(tmp_path)}
+    found = listed(tmp_path)
     assert found == {"pc": ("x86_64-linux", ["config/boot.nix", "hosts/pc.nix", "config/net/default.nix",
                                              "config/net/dns.nix"], ["flake-utils-plus.modules"]),
                      "pi": ("aarch64-linux", ["config/boot.nix", "hosts/pi.nix"], ["flake-utils-plus.modules"])}
@@ -442,8 +446,7 @@ def test_clan_machines_from_the_machines_folder_and_the_settings(tmp_path, form)
   outputs = inputs@{{ self, flake-parts, clan-core, ... }}: {outputs};
 }}
 """})
-    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
-             for s in systems(tmp_path)}
+    found = listed(tmp_path)
     assert found == {
         "extra": (None, ["clan.nix"], ["clan-core.modules"]),
         "json-only": (None, [], ["clan-core.modules"]),
@@ -587,8 +590,7 @@ def test_blueprint_hosts_of_the_hosts_folder(tmp_path, prefix):
         f"{prefix}modules/nixos/server/default.nix": "{ flake, inputs }:\n{ lib, ... }: { services.udisks2.enable = true; }\n",
         f"{prefix}modules/nixos/common.nix": "{ config, lib, ... }: { networking.firewall.enable = false; }\n",
     })
-    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
-             for s in systems(tmp_path)}
+    found = listed(tmp_path)
     assert found == {
         "custom": ("aarch64-linux", [f"{prefix}hosts/custom/machine.nix", f"{prefix}modules/nixos/server/default.nix"],
                    []),
@@ -667,8 +669,7 @@ let inherit (flake.inputs) self; in { imports = [ self.nixosModules.common ./con
         "configurations/darwin/mac.nix": "{ ... }: { nixpkgs.hostPlatform = \"aarch64-darwin\"; }\n",
         "modules/nixos/common.nix": "{ ... }: { services.udisks2.enable = true; }\n",
     })
-    found = {s["name"]: (s["system"], [Path(m).relative_to(tmp_path).as_posix() for m in s["modules"]], s["opaque"])
-             for s in systems(tmp_path)}
+    found = listed(tmp_path)
     assert found == {
         "box": ("x86_64-linux", ["configurations/nixos/box/default.nix", "modules/nixos/common.nix",
                                  "configurations/nixos/box/configuration.nix"], ["nixos-unified.modules"]),

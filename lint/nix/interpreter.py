@@ -101,9 +101,9 @@ class Interpreter:
         string or path that interpolates a value (`"${self}/hosts"` must not ask for a
         flake's `self` while its outputs are being made)."""
         kind = node.type
-        if kind in _EAGER and (kind not in _INTERPOLATING or not any(
-                child.type == "interpolation" for child in node.named_children)):
-            return self.eval(node, env, source)
+        if kind in _EAGER and (kind not in _INTERPOLATING
+                               or source.data.find(b"${", node.start_byte, node.end_byte) < 0):
+            return self.eval(node, env, source)   # (an escaped `\${` is taken to interpolate: then lazy)
         return v.Thunk(lambda: self.eval(node, env, source), kind)
 
     @staticmethod

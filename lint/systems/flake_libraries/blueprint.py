@@ -24,7 +24,7 @@ from ...nix import values as v
 from ...nix.interpreter import select_attr
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
-from .settings import attrs_of, text_of
+from .settings import attrs_of, imported, text_of
 from .urls import named
 
 URL = named("blueprint")
@@ -136,12 +136,10 @@ def _module(interp, path: str, publisher: v.AttrsV, span: Span) -> v.Lazy:
     """The module blueprint exports for `path`: the path, or what its function returns
     given `flake` and `inputs` where it takes nothing else (injectPublisherArgs)."""
     entry = os.path.join(path, "default.nix") if os.path.isdir(path) else path
-    as_path = v.PathV(path, path, span)
-    imported = interp.importer(v.PathV(entry, entry, span), span) if interp.importer is not None else None
-    function = v.force(imported) if imported is not None else None
+    function = imported(interp, entry, span)
     if isinstance(function, v.Lambda) and set(_formals(function)) <= PUBLISHER_ARGUMENTS:
         return v.Thunk(lambda: interp.apply(function, publisher, span))
-    return as_path
+    return v.PathV(path, path, span)
 
 
 def _formals(function: v.Lambda) -> list[str]:
@@ -162,10 +160,9 @@ def _library(interp, folder: str, publisher: v.AttrsV, span: Span) -> v.Value:
 
 def _called(interp, path: str, arguments: v.AttrsV, span: Span) -> v.Value:
     """`import path arguments`."""
-    imported = interp.importer(v.PathV(path, path, span), span) if interp.importer is not None else None
-    if imported is None:
+    function = imported(interp, path, span)
+    if function is None:
         return v.Unknown(span, f"{path} cannot be read")
-    function = v.force(imported)
     if isinstance(function, (v.Lambda, v.Primop)):
         return v.force(interp.apply(function, arguments, span))
     return v.Unknown(span, f"{path} is no function")

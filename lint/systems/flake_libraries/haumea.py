@@ -12,7 +12,7 @@ import os
 from ...nix import values as v
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
-from .settings import attrs_of
+from .settings import attrs_of, imported
 from .urls import named
 
 URL = named("haumea")
@@ -59,8 +59,7 @@ def _tree(interp, folder: str, arguments: v.AttrsV, span: Span) -> v.AttrsV:
 
 
 def _file(interp, path: str, arguments: v.AttrsV, span: Span) -> v.Value:
-    imported = interp.importer(v.PathV(path, path, span), span) if interp.importer is not None else None
-    if imported is None:
+    value = imported(interp, path, span)
+    if value is None:
         return v.Unknown(span, "a file haumea loads")
-    imported = v.force(imported)
-    return v.force(interp.apply(imported, arguments, span)) if isinstance(imported, (v.Lambda, v.Primop)) else imported
+    return v.force(interp.apply(value, arguments, span)) if isinstance(value, (v.Lambda, v.Primop)) else value

@@ -1,5 +1,6 @@
 """Reading a library's settings: sets and lists written in the flake, any of which may
-be something the interpreter cannot know (then it reads as empty)."""
+be something the interpreter cannot know (then it reads as empty); and the files a
+library reads by its conventions."""
 from __future__ import annotations
 
 from ...nix import values as v
@@ -40,3 +41,9 @@ def folder_of(item) -> str | None:
     if isinstance(value, v.AttrsV) and "outPath" in value.attrs:
         value = v.force(value.attrs["outPath"].value)
     return v.local_path(value) if isinstance(value, v.Str) else None
+
+
+def imported(interp, path: str, span) -> v.Value | None:
+    """`import path` in the discovery interpreter (forced), or None where it cannot be read."""
+    found = interp.importer(v.PathV(path, path, span), span) if interp.importer is not None else None
+    return v.force(found) if found is not None else None
