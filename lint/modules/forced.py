@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 
 from ..nix.parser import ParsedFile
+from ..nix.words import has_any_word
 
 # Functions that give a priority above a plain definition (their aliases under `lib.`).
 FORCING = frozenset({"mkForce", "mkOverride", "mkVMOverride", "mkImageMediaOverride"})
 # Properties whose last argument is the value they wrap (followed, not judged).
 WRAPPING = frozenset({"mkIf", "mkMerge", "mkDefault", "mkOptionDefault", "mkBefore", "mkAfter", "mkOrder",
                       "optionalAttrs"})
-FORCE_WORDS = re.compile(rb"\b(?:mkForce|mkOverride|mkVMOverride|mkImageMediaOverride)\b")
+FORCE_NAMES = (b"mkForce", b"mkOverride", b"mkVMOverride", b"mkImageMediaOverride")
 MAX_DEPTH = 100
 STRUCTURAL_KEYS = frozenset({"imports", "require", "_file", "key", "disabledModules", "_class", "freeformType"})
 _PLAIN_NAMES = re.compile(r"[A-Za-z_][A-Za-z0-9_'-]*(?:\.[A-Za-z_][A-Za-z0-9_'-]*)*")
@@ -32,8 +33,19 @@ class _Unreadable(Exception):
 def forced_paths(parsed: ParsedFile) -> list[tuple[str, ...]] | None:
     """The option paths at or under which the file's module may write a forced
     definition ([] where it writes none), or None where that cannot be read."""
+    if "forced paths" not in parsed.facts:
+        parsed.facts["forced paths"] = _forced_paths(parsed)
+    return parsed.facts["forced paths"]
+
+
+def calls_forcing(data: bytes, start: int = 0, end: int | None = None) -> bool:
+    """Whether the text (between `start` and `end`) names a function of FORCE_NAMES."""
+    return has_any_word(data, FORCE_NAMES, start, end)
+
+
+def _forced_paths(parsed: ParsedFile) -> list[tuple[str, ...]] | None:
     data = parsed.source.data
-    if FORCE_WORDS.search(data) is None:
+    if not calls_forcing(data):
         return []
     root = parsed.root
     if root is None or parsed.error is not None:
@@ -141,4 +153,4 @@ def _function_name(node, data: bytes) -> str | None:
 
 
 def _forces(node, data: bytes) -> bool:
-    return FORCE_WORDS.search(data, node.start_byte, node.end_byte) is not None
+    return calls_forcing(data, node.start_byte, node.end_byte)

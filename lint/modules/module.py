@@ -14,18 +14,26 @@ from dataclasses import dataclass, field
 
 from ..nix import values as v
 from .definitions import ModuleDefinitions, collect
-from .forced import FORCE_WORDS, forced_paths
+from .forced import calls_forcing, forced_paths
 from ..nix.interpreter import Interpreter
 from ..nix.parser import ParsedFile
 from ..nix.source import Span
+from ..nix.words import has_any_word, has_word, word_positions
 
 # Names through which a module's evaluation can reach the architecture (nixlib's `pkgs`
-# members); and `import`, through which a module file reaches another file's code (which
-# may: Project._reads_arch then evaluates it, following the import, and counts).
-ARCH_WORDS = re.compile(rb"\b(?:stdenv|hostPlatform|buildPlatform|targetPlatform|isAarch64|isAarch|isx86_64"
-                        rb"|isx86|isi686|isLinux|isDarwin|is64bit|isRiscV64|currentSystem)\b"
-                        rb"|\.system\b(?!\s*\.)|\binherit\b[^;]*\bsystem\b")
-IMPORT_WORD = re.compile(rb"\bimport\b")
+# members), beside `pkgs.system` and `inherit (…) system`; and `import`, through which a
+# module file reaches another file's code (which may: Project._reads_arch then evaluates
+# it, following the import, and counts).
+ARCH_NAMES = (b"stdenv", b"hostPlatform", b"buildPlatform", b"targetPlatform", b"isAarch64", b"isAarch",
+              b"isx86_64", b"isx86", b"isi686", b"isLinux", b"isDarwin", b"is64bit", b"isRiscV64", b"currentSystem")
+_DOT_SYSTEM = re.compile(rb"\.system\b(?!\s*\.)")
+_INHERITED_SYSTEM = re.compile(rb"[^;]*\bsystem\b")   # after a standalone `inherit`
+
+
+def names_architecture(data: bytes) -> bool:
+    """Whether a text names a way to the architecture (see ARCH_NAMES)."""
+    return has_any_word(data, ARCH_NAMES) or _DOT_SYSTEM.search(data) is not None or any(
+        _INHERITED_SYSTEM.match(data, at + len(b"inherit")) for at in word_positions(data, b"inherit"))
 
 STRUCTURAL_KEYS = frozenset({"imports", "require", "_file", "key", "disabledModules", "_class", "freeformType"})
 # What a module with an explicit `config` or `options` may hold beside them (lib/modules.nix,
@@ -80,9 +88,12 @@ class Module:
         Project._reads_arch for the others.  (An inline module's file is more than the
         module: what else it imports is not taken to be read.)"""
         if self._arch_words is None:
+            facts = self.parsed.facts if self.parsed is not None else {}
             data = self.parsed.source.data if self.parsed is not None else b""
+            if "architecture" not in facts:
+                facts["architecture"] = names_architecture(data)
             self._arch_words = self.problem is None and (
-                ARCH_WORDS.search(data) is not None or ("#" not in self.key and IMPORT_WORD.search(data) is not None))
+                facts["architecture"] or ("#" not in self.key and has_word(data, b"import")))
         return self._arch_words
 
     def forced_definitions(self) -> list:
@@ -94,7 +105,7 @@ class Module:
             if self.parsed is None:
                 paths = None
             elif "#" in self.key:   # an inline module: small, and not the file's own module
-                paths = None if FORCE_WORDS.search(self.parsed.source.data) else []
+                paths = None if calls_forcing(self.parsed.source.data) else []
             else:
                 paths = forced_paths(self.parsed)
             found = self.defs.definitions if paths is None else \

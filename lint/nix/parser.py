@@ -37,6 +37,9 @@ class ParsedFile:
     error_message: str = ""
     blanked: bool = False   # the tree is of the text with trailing formal commas blanked
     syntax_index: object = field(default=None, init=False, repr=False, compare=False)   # see syntax_index.py
+    # What other layers read off this text, kept with the parse so each system that holds
+    # the file does not read it again (Module.may_read_arch, forced.forced_paths).
+    facts: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def root(self) -> tree_sitter.Node | None:

@@ -28,6 +28,7 @@ from ..nix.nixlib import Namespace
 from ..nix.interpreter import Interpreter
 from ..nix.parser import ParsedFile, parse_source
 from ..nix.source import SourceFile, Span
+from ..nix.words import has_any_word
 from .discovery import Discovery, discover, repository_root_of_file
 from .path_literals import loaded_by
 from ..modules.types import module_system_lib
@@ -120,7 +121,8 @@ class Project:
         self._texts: dict[str, bytes] = {}        # an editor's unsaved buffers: they win over the disk
         self._parsed: dict[str, ParsedFile | ReadProblem] = {}
         self.errors: list[InternalError] = []
-        self._watched: list[tuple[bytes, ...]] | None = None   # see watch()
+        self._watched: list[tuple[frozenset[bytes], tuple[bytes, ...]]] | None = None   # see watch()
+        self._watched_words: frozenset[bytes] = frozenset()
         self._forget_evaluations()
 
     def _forget_evaluations(self) -> None:
@@ -184,8 +186,15 @@ class Project:
         """The options the rules judge (None: not known).  A fragment whose text lacks one of
         the names of each of them, and that imports nothing, cannot define any: it is not
         evaluated (its file rules still run).  Set before the units are computed."""
-        self._watched = None if options is None else [
-            tuple(name.encode() for name in parse_option(option) if name != "*") for option in options]
+        if options is None:
+            self._watched = None
+            return
+        names = [[name.encode() for name in parse_option(option) if name != "*"] for option in options]
+        # Per option: the names that are words (found among the file's words), the others
+        # (`"getty@"`, found in its bytes).
+        self._watched = [(frozenset(n for n in each if _WORD.fullmatch(n)),
+                          tuple(n for n in each if not _WORD.fullmatch(n))) for each in names]
+        self._watched_words = frozenset(n for words, _ in self._watched for n in words) | {b"imports"}
 
     # -- files -----------------------------------------------------------------------------
 
@@ -468,11 +477,10 @@ class Project:
         if self._watched is None:
             return True
         data = parsed.source.data
-        words = set(_WORD.findall(data))
+        words = self._watched_words.intersection(_WORD.findall(data))
         if b"imports" in words:
             return True
-        return any(all(name in words or (not _WORD.fullmatch(name) and name in data) for name in names)
-                   for names in self._watched)
+        return any(names <= words and all(other in data for other in others) for names, others in self._watched)
 
     @property
     def checked_files(self) -> list[str]:
@@ -657,7 +665,7 @@ def _with_special(standard: v.AttrsV, special: Namespace) -> Namespace:
 
 
 # Ways a module file reaches code in other files, which may ask for the architecture.
-_OTHER_CODE = re.compile(rb"\b(?:import|scopedImport|callPackage|callPackages)\b")
+_OTHER_CODE = (b"import", b"scopedImport", b"callPackage", b"callPackages")
 
 
 def _same_on_every_arch(module: Module) -> bool:
@@ -666,7 +674,7 @@ def _same_on_every_arch(module: Module) -> bool:
     `imports` (each imported module is judged by itself)."""
     if "#" in module.key or module.parsed is None or module.may_read_arch:
         return False
-    return _OTHER_CODE.search(module.parsed.source.data) is None
+    return not has_any_word(module.parsed.source.data, _OTHER_CODE)
 
 
 def _visible_to(parsed: ParsedFile | None, special_args: v.Value | None) -> v.Value | None:

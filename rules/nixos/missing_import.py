@@ -2,7 +2,7 @@
 import os
 
 from stereos_lint.checking.rule import FileContext, rule
-from stereos_lint.systems.discovery import repository_root
+from stereos_lint.systems.discovery import repository_root_of_file
 
 
 @rule("NX003", "missing-import", severity="error", scope="file",
@@ -27,13 +27,13 @@ def check(ctx: FileContext):
         imports = [ ./hardware-configuration.nix ];
     """
     reported = set()
-    root = repository_root(ctx.parsed.source.path)
     for module in ctx.modules():
         for entry in module.imports:
             # (one written entry may name several files: `map (n: ./${n}) (attrNames (readDir ./.))`)
             where = (entry.span.start, entry.span.end, entry.path) if entry.span is not None else None
             if entry.path is not None and not entry.exists and where is not None \
-                    and not _elsewhere(entry, root) and where not in reported:
+                    and not _elsewhere(entry, repository_root_of_file(ctx.parsed.source.path)) \
+                    and where not in reported:
                 reported.add(where)
                 yield ctx.finding(entry.span, f"imports entry {entry.written} points to {entry.path}, "
                                               "which does not exist")
