@@ -90,6 +90,9 @@ LIB_EXPRESSIONS = [
     "let l = lib.extend (final: prev: { a = 1; }); in (l.extend (f: p: { b = p.a + 1; })).b",
     "(lib.extend (final: prev: { })).mapAttrs (n: v: v + 1) { a = 1; }",
     "lib.pipe 2 [ (x: x * 3) (x: x + 1) ]",
+    # lib.flip, as dendritic flakes build their systems: `lib.flip lib.mapAttrs config.… (name: …)`
+    "lib.flip lib.mapAttrs { web.n = 1; db.n = 2; } (name: { n }: name + toString n)",
+    "[ (lib.flip lib.hasPrefix \"webserver\" \"web\") (map (lib.const 7) [ 1 2 ]) ((lib.flip lib.const) 1 2) ]",
     "lib.pipe [ 1 2 3 ] [ (map (x: x * 2)) (builtins.filter (x: x > 2)) ]",
     "(lib // { double = x: x * 2; }).double (lib.pipe 1 [ (x: x + 1) ])",
     "[ (lib.splitString \".\" \"web.example.org\") (lib.hasInfix \"ex\" \"example\") (lib.toLower \"WeB\") ]",

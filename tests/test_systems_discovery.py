@@ -916,6 +916,58 @@ def test_a_dendritic_flake_made_of_every_file_import_tree_finds(tmp_path):
     assert findings(tmp_path) == []
 
 
+def test_a_dendritic_flake_whose_systems_are_its_own_option_of_modules(tmp_path):
+    # The dendritic shape: a flake-parts option `configurations.nixos.NAME.module` (a
+    # deferredModule), its systems `lib.flip lib.mapAttrs config.configurations.nixos …`,
+    # and features as `flake.modules.nixos.NAME`.  A module defined in two files is one
+    # module importing both: the second file's `console=hvc0` is kept (a set merge kept
+    # only the first, a function: hvc0 was missing), and the host's
+    # second definition is part of the system (its planted udisks2 is found).
+    def boot_without_hvc0(text: str) -> str:
+        assert '"console=ttyAMA0,115200" "console=hvc0" ]' in text
+        return text.replace('"console=ttyAMA0,115200" "console=hvc0" ]', '"console=ttyAMA0,115200" ]')
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.import-tree.url = "github:vic/import-tree";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
+}
+""",
+        "modules/nixos.nix": """{ lib, config, ... }: {
+  options.configurations.nixos = lib.mkOption {
+    type = lib.types.lazyAttrsOf (lib.types.submodule { options.module = lib.mkOption { type = lib.types.deferredModule; }; });
+  };
+  config.flake.nixosConfigurations = lib.flip lib.mapAttrs config.configurations.nixos (
+    name: { module }: lib.nixosSystem { modules = [ module ]; }
+  );
+}
+""",
+        "modules/features/boot.nix": "{ flake.modules.nixos.boot = import ../_boot.nix; }\n",
+        "modules/_boot.nix": boot_without_hvc0(CLEAN_BOOT),
+        "modules/features/console.nix": """{
+  flake.modules.nixos.boot = { lib, ... }: { boot.kernelParams = lib.mkAfter [ "console=hvc0" ]; };
+}
+""",
+        "modules/hosts/vm.nix": """{ config, ... }: {
+  configurations.nixos.vm.module = {
+    imports = [ config.flake.modules.nixos.boot ];
+    nixpkgs.hostPlatform = "aarch64-linux";
+  };
+}
+""",
+        "modules/hosts/vm-services.nix": """{
+  configurations.nixos.vm.module = { lib, ... }: {
+    services.udisks2.enable = lib.mkForce true;
+  };
+}
+""",
+    })
+    [vm] = systems(tmp_path)
+    assert (vm["name"], vm["system"], vm["gaps"]) == ("vm", "aarch64-linux", [])
+    assert sorted(Path(m).relative_to(tmp_path).as_posix() for m in vm["modules"]) == [
+        "modules/_boot.nix", "modules/features/console.nix", "modules/hosts/vm-services.nix", "modules/hosts/vm.nix"]
+    assert [(f["code"], Path(f["file"]).name) for f in findings(tmp_path)] == [("ST122", "vm-services.nix")]
+
+
 def test_flake_utils_outputs_updated_with_systems_whose_modules_come_through_special_args(tmp_path):
     # `flake-utils.lib.eachDefaultSystem (system: { … }) // { nixosConfigurations = …; }`;
     # a host imports `self.nixosModules.boot` through the `specialArgs` module argument;

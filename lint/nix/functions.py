@@ -356,6 +356,8 @@ def definitions(interp) -> dict[str, tuple[int, Impl]]:
         "listFilesRecursive": (1, list_files_recursive),
         "getEnv": (1, get_env),
         "pipe": (2, pipe),
+        "flip": (3, lambda span, function, a, b: call(function, b, a, span=span)),
+        "const": (2, lambda span, x, _ignored: v.force(x)),
         "baseNameOf": (1, base_name_of),
         "dirOf": (1, dir_of),
     }

@@ -4,8 +4,9 @@
 (MODULE and its `imports`, local files or inline): each module's `flake` sets are
 merged into the outputs, and each `perSystem` is called for every entry of
 `systems`, its outputs placed under `OUTPUT.<system>` (`packages.x86_64-linux.vm`).
-Module arguments: `self`, `inputs`, `lib`, `withSystem`; `config` and the rest are
-opaque.  A module in full form sets them under `config`.  A module from an input that
+Module arguments: `self`, `inputs`, `lib`, `withSystem`, and `config`: what every module
+sets, merged (a dendritic flake's `config.flake.modules.nixos.NAME`, or its own option
+`config.configurations.nixos`); the rest are opaque.  A module in full form sets them under `config`.  A module from an input that
 discovery models (a FlakeModule: clan-core's) adds outputs made of what the flake's own
 modules set under its option; other imports the discovery cannot read
 (`inputs.x.flakeModule`) are skipped, and recorded -- they may build systems -- but those
@@ -60,9 +61,16 @@ class FlakeParts:
         seen: set[int] = set()
         modelled: dict[tuple[str, ...], FlakeModule] = {}
         settings: list[dict[str, v.Attr]] = []   # what each module sets
+        all_read = False   # then `config` is the merge of what they set
+
+        def merged_config() -> v.Value:
+            if not all_read:   # asked while the modules are still being read: it would be partial
+                return v.Unknown(span, "flake-parts' config, read while its modules are read")
+            return merge_sets([v.AttrsV(attrs, span) for attrs in settings], span)
+        module_arguments = self._arguments(inputs, self_value, v.Thunk(merged_config), span)
         while queue and len(seen) < MAX_MODULES:
             item = queue.pop(0)
-            value = self._module_value(item, inputs, self_value, span)
+            value = self._module_value(item, module_arguments, span)
             if isinstance(value, FlakeModule):
                 modelled.setdefault(value.options, value)
                 continue
@@ -95,26 +103,29 @@ class FlakeParts:
                         name = v.force(entry)
                         if isinstance(name, v.Str) and name.known and name.known not in systems:
                             systems.append(name.known)
+        all_read = True
         for model in modelled.values():
             flakes.append(model.outputs([attrs[name].value for attrs in settings for name in model.options
-                                         if name in attrs], span, self._arguments(inputs, self_value, span)))
-        outputs = merge_sets(flakes, span)
+                                         if name in attrs], span, module_arguments))
+        outputs = merge_sets(flakes, span, ("flake",))
         if per_system and systems:
-            outputs = merge_sets([outputs, self._per_system_outputs(per_system, systems, inputs, span)], span)
+            outputs = merge_sets([outputs, self._per_system_outputs(per_system, systems, inputs, span)], span,
+                                 ("flake",))
         return outputs
 
-    def _module_value(self, item: v.Lazy, inputs: v.Lazy, self_value: v.Lazy, span: Span) -> v.Value:
+    def _module_value(self, item: v.Lazy, arguments: Namespace, span: Span) -> v.Value:
         value = v.force(item)
         if isinstance(value, v.PathV) and value.resolved:
             value = self.interp.importer(value, span) or v.Unknown(value.span, "flake-parts module")
         if isinstance(value, v.Lambda):
-            value = self.interp.apply(value, self._arguments(inputs, self_value, span), value.span or span)
+            value = self.interp.apply(value, arguments, value.span or span)
         return value
 
-    def _arguments(self, inputs: v.Lazy, self_value: v.Lazy, span: Span) -> Namespace:
+    def _arguments(self, inputs: v.Lazy, self_value: v.Lazy, config: v.Lazy, span: Span) -> Namespace:
         known = {
             "inputs": inputs,
             "self": self_value,
+            "config": config,
             "lib": self.interp.builtins.lib,
             "withSystem": v.Primop("withSystem", 2, lambda s, system, function: self.interp.apply(
                 v.force(function), self._per_system_arguments(system, inputs, s), s)),
@@ -153,14 +164,20 @@ def by_system(systems: list[str], outputs_of: Callable[[str], v.Value], span: Sp
     return v.AttrsV({name: v.Attr(v.AttrsV(per, span), None, None) for name, per in by_output.items()}, span)
 
 
-def merge_sets(items: list[v.Lazy], span: Span) -> v.Value:
+def merge_sets(items: list[v.Lazy], span: Span, path: tuple[str, ...] = ()) -> v.Value:
     """Attribute sets merged recursively (lazily where only one side defines a name);
     where a name holds something other than a set, the first definition stays.  As in
     the module system, `mkMerge` splits a definition, and `mkIf`, `mkOverride` and
-    `mkOrder` are taken off (a `mkIf` known to be false defines nothing)."""
+    `mkOrder` are taken off (a `mkIf` known to be false defines nothing).  A name that
+    holds modules (see _holds_modules) merges as a `deferredModule` does: one module
+    importing every definition -- not one set, which would keep only the first of two
+    lists (`boot.kernelParams`) and the first of two module functions."""
     values = [value for item in items for value in _definitions(item)]
     if len(values) == 1:
         return values[0]
+    if values and _holds_modules(path, values):
+        first = values[0].span or span   # (where the module is written: the first definition's file)
+        return v.AttrsV({"imports": v.Attr(v.ListV(values, first), None, None)}, first)
     sets = [value for value in values if isinstance(value, v.AttrsV)]
     if not sets:
         return values[0] if values else v.AttrsV({}, span)
@@ -174,9 +191,21 @@ def merge_sets(items: list[v.Lazy], span: Span) -> v.Value:
             merged[name] = attrs[0]
         else:
             values_ = [a.value for a in attrs]
-            merged[name] = v.Attr(v.Thunk(lambda values_=values_: merge_sets(values_, span)),
+            merged[name] = v.Attr(v.Thunk(lambda values_=values_, at=path + (name,): merge_sets(values_, span, at)),
                                   attrs[0].key_span, attrs[0].binding_span)
     return v.AttrsV(merged, span)
+
+
+def _holds_modules(path: tuple[str, ...], values: list[v.Value]) -> bool:
+    """Whether the definitions at `path` (from a flake-parts module's top) are modules:
+    flake-parts' module outputs (`flake.nixosModules.NAME`, `flake.modules.CLASS.NAME`,
+    any `flake.*Modules.NAME`, all of type deferredModule), or definitions one of which is
+    a function (two functions merge only as modules: a flake's own option of type
+    deferredModule, `configurations.nixos.NAME.module`)."""
+    if path[:1] == ("flake",) and ((len(path) == 3 and path[1].endswith("Modules"))
+                                   or (len(path) == 4 and path[1] == "modules")):
+        return True
+    return any(isinstance(value, v.Lambda) for value in values)
 
 
 def _definitions(item: v.Lazy, depth: int = 0) -> list[v.Value]:
