@@ -23,6 +23,22 @@ def test_trailing_comma_in_formals_is_not_a_parse_error(tmp_path):
     assert lint(tmp_path, select=["NX000"]) == []
 
 
+def test_a_pipe_operator_is_cannot_verify_not_a_syntax_error(tmp_path):
+    # `|>` and `<|` are valid where Nix's experimental pipe-operators feature is on (a
+    # public dendritic flake enables it); the grammar cannot read them.  A lone `|` is
+    # no Nix operator at all: still a syntax error.
+    write_tree(tmp_path, {
+        "forward.nix": "{ lib, ... }: {\n  a = [ 1 ]\n    |> map (x: x);\n}\n",
+        "backward.nix": "let f = x: x; in {\n  b = f <| 2;\n}\n",
+        "bar.nix": "{\n  b = x: x | 2;\n}\n",
+    })
+    found = {(f.path.rsplit("/", 1)[-1], f.span.start_position[0], f.severity.value, f.message.split(":")[0])
+             for f in lint(tmp_path, select=["NX000"])}
+    assert found == {("forward.nix", 3, "info", "cannot verify this file"),
+                     ("backward.nix", 2, "info", "cannot verify this file"),
+                     ("bar.nix", 2, "error", "syntax error")}
+
+
 def test_what_nix_refuses_when_parsing_beyond_its_grammar():
     findings = lint(RULES / "NX000" / "computed-names.nix", select=["NX000"])
     assert code_lines(findings) == {("NX000", 5), ("NX000", 7), ("NX000", 9)}

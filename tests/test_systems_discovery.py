@@ -968,6 +968,30 @@ def test_a_dendritic_flake_whose_systems_are_its_own_option_of_modules(tmp_path)
     assert [(f["code"], Path(f["file"]).name) for f in findings(tmp_path)] == [("ST122", "vm-services.nix")]
 
 
+def test_a_flake_whose_systems_are_made_in_a_file_that_does_not_parse_judges_fragments(tmp_path):
+    # A public dendritic flake builds its systems in a flake-parts module written with the
+    # experimental pipe operator, which the grammar cannot read.  Its systems cannot be
+    # known: every file is a fragment -- module-graph roots standing in for systems made
+    # 2,788 findings there, "… is not set" on files that are parts of systems.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.import-tree.url = "github:vic/import-tree";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
+}
+""",
+        "modules/nixos.nix": """{ lib, config, ... }: {
+  flake.nixosConfigurations = config.hosts |> lib.mapAttrs (name: module: lib.nixosSystem { modules = [ module ]; });
+}
+""",
+        "modules/hosts/vm.nix": "{ hosts.vm = { networking.hostName = \"vm\"; }; }\n",
+    })
+    assert systems(tmp_path) == []
+    result = invoke("systems", tmp_path)
+    assert result.stdout.startswith("No system could be known")
+    assert "modules/nixos.nix: cannot be read or does not parse" in result.output
+    assert [(f["code"], f["severity"]) for f in findings(tmp_path)] == [("NX000", "info")]
+
+
 def test_flake_utils_outputs_updated_with_systems_whose_modules_come_through_special_args(tmp_path):
     # `flake-utils.lib.eachDefaultSystem (system: { … }) // { nixosConfigurations = …; }`;
     # a host imports `self.nixosModules.boot` through the `specialArgs` module argument;

@@ -8,7 +8,9 @@ around each occurrence -- the same answer, several times faster.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+import re
+from collections.abc import Iterator
 
 # What `\b` counts as a word character in a bytes pattern.
 _WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -30,5 +32,20 @@ def has_word(data: bytes, word: bytes, start: int = 0, end: int | None = None) -
     return next(word_positions(data, word, start, end), None) is not None
 
 
-def has_any_word(data: bytes, words: Iterable[bytes], start: int = 0, end: int | None = None) -> bool:
-    return any(has_word(data, word, start, end) for word in words)
+def has_any_word(data: bytes, words: tuple[bytes, ...], start: int = 0, end: int | None = None) -> bool:
+    """Whether one of `words` (each made of word characters) stands alone in the window.
+    One scan for all: an alternation with no `\\b` in front is fast to scan for, and the
+    boundaries of what it finds are checked here.  Longest first, so that a word which
+    begins another (`isAarch`, `isAarch64`) does not hide it; no word can start inside a
+    match, whose bytes are all word characters."""
+    end = len(data) if end is None else end
+    for match in _alternation(words).finditer(data, start, end):
+        at, after = match.span()
+        if (at == 0 or data[at - 1] not in _WORD_BYTES) and (after >= end or data[after] not in _WORD_BYTES):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=None)
+def _alternation(words: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    return re.compile(b"|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)))

@@ -145,6 +145,7 @@ class _Discoverer:
         self.parse = parse
         self.result = Discovery(root)
         self.values: dict[str, v.Value] = {}
+        self.unreadable: list[str] = []   # files the outputs are made of that do not parse
         self.interp = Interpreter(None, importer=self._import)
         self.builders = Builders(self.interp, parse)
         self.flake_parts = FlakeParts(self.interp, self._import_file, self.builders)
@@ -170,6 +171,10 @@ class _Discoverer:
                     place = f"{span.path}:{span.start_position[0]}: " if span is not None else ""
                     self.result.problems.append(f"{place}{_shortened(text)} may build systems that cannot be "
                                                 "known: a flake-parts module discovery cannot read")
+                self.result.unknown_systems = True
+            if not self.result.systems and self.unreadable:
+                # A file the outputs are made of does not parse (a flake-parts module that
+                # import-tree reads, a helper): the systems it builds cannot be known.
                 self.result.unknown_systems = True
         else:
             self._non_flake(candidates)
@@ -299,6 +304,7 @@ class _Discoverer:
             parsed = self.parse(path)
             if not isinstance(parsed, ParsedFile) or parsed.error is not None or parsed.root is None:
                 self.result.problems.append(f"{path}: cannot be read or does not parse")
+                self.unreadable.append(path)
                 self.values[path] = v.Unknown(None, f"{path} does not parse")
             else:
                 self.result.files.append(path)

@@ -132,6 +132,13 @@ def _matches_ethernet(value) -> bool:
     return False
 
 
+def _only_names(value) -> bool:
+    """Whether a `Name` is interface names written out, no glob among them."""
+    patterns = [p for entry in (value if isinstance(value, list) else [value]) if isinstance(entry, str)
+                for p in entry.split()]
+    return bool(patterns) and not any(c in p for p in patterns for c in "*?[!")
+
+
 def _dhcp_missing(ctx: ConfigContext, unit: _Unit):
     resolution = unit.dhcp_resolution
     option = f"{unit.prefix}.networkConfig.DHCP"
@@ -151,10 +158,13 @@ def _dhcp_missing(ctx: ConfigContext, unit: _Unit):
 def _not_ethernet(ctx: ConfigContext, unit: _Unit):
     written = unit.names if unit.names.defined else unit.type
     if written.defined:
+        # A name written out (`"end0"`) is an interface's, but not one the VM is known to have.
+        matches = "only the interfaces it names" if written is unit.names and _only_names(written.value) else \
+            "no ethernet interface"
         yield ctx.finding(written.span,
                           f"{format_option(written.option)} is {nix_literal(written.value)} "
-                          f"({where(written.winner)}){ctx.on}, so the unit that enables DHCP matches no ethernet "
-                          f"interface, but the SPEC requires matchConfig.Type = \"ether\" or a Name glob such as "
+                          f"({where(written.winner)}){ctx.on}, so the unit that enables DHCP matches {matches}, "
+                          f"but the SPEC requires matchConfig.Type = \"ether\" or a Name glob such as "
                           f"\"en*\": {WHY_UNIT}")
         return
     option = f"{unit.prefix}.matchConfig.Type"
