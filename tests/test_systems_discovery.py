@@ -46,6 +46,33 @@ def flake(hosts: dict[str, str]) -> str:
             f"{configurations}\n    }};\n  }};\n}}\n")
 
 
+# -- what a system finding assumes -----------------------------------------------------------------
+
+def test_a_system_finding_names_the_modules_it_takes_to_define_nothing(tmp_path):
+    # Two hosts share boot.nix, which lacks boot.growPartition; one also imports a NixOS
+    # module the linter cannot read (a public repository's hosts import qemu-guest.nix or
+    # proxmox-lxc.nix this way, and those set options).  "… is not set" holds only if that
+    # module sets nothing there: the one finding says so, naming it once for both hosts.
+    boot = CLEAN_BOOT.replace("boot.growPartition = true;", "")
+    assert boot != CLEAN_BOOT
+    write_tree(tmp_path, {
+        "flake.nix": flake({"web": "aarch64-linux", "db": "aarch64-linux"}).replace(
+            "modules = [ ./boot.nix ]; };\n      db", "modules = [ ./boot.nix ./guest.nix ]; };\n      db"),
+        "boot.nix": boot,
+        # (not-detected.nix, which sets only hardware.enableRedistributableFirmware, is not named)
+        "guest.nix": '{ modulesPath, ... }: {\n  imports = [ "${modulesPath}/profiles/qemu-guest.nix"\n'
+                     '    (modulesPath + "/installer/scan/not-detected.nix") ];\n}\n',
+    })
+    [found] = findings(tmp_path)
+    assert (found["code"], Path(found["file"]).name) == ("ST107", "boot.nix")
+    assert found["message"].endswith('(assuming that "${modulesPath}/profiles/qemu-guest.nix", which the linter '
+                                     'cannot read, sets nothing here)')
+    # without it, the claim assumes nothing
+    (tmp_path / "guest.nix").write_text("{ }\n")
+    [found] = findings(tmp_path)
+    assert "assuming" not in found["message"]
+
+
 # -- architectures come from the system --------------------------------------------------------------
 
 def test_an_architecture_condition_does_not_make_an_aarch64_only_flake_judged_on_x86_64(tmp_path):

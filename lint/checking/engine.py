@@ -20,7 +20,7 @@ from . import suppression
 from .findings import Finding, Severity
 from ..nix.parser import ParsedFile
 from ..systems.project import Project, ReadProblem, Unit
-from .rule import REGISTRY, ConfigContext, FileContext, Rule
+from .rule import ASSUMES_UNREAD, REGISTRY, ConfigContext, FileContext, Rule, assuming
 from .settings import Settings
 from ..nix.source import SourceFile, Span
 
@@ -230,20 +230,21 @@ def merge_units(judged: list[tuple[Unit, list[Finding]]]) -> list[Finding]:
         held = set().union(*(_labels(unit) for _, unit in group))
         every = holders.get(group[0][0].span.path) or held
         first = group[0][0]
+        # What a system finding assumes, of the modules the linter cannot read in any of its systems
+        assumed = assuming(list(dict.fromkeys(text for finding, unit in group if finding.extra.get(ASSUMES_UNREAD)
+                                              and finding.severity is not Severity.INFO for text in unit.unread)))
         if held >= every:
-            merged.append(Finding(first.code, first.name, first.severity, message, first.span, first.fix, None))
+            merged.append(Finding(first.code, first.name, first.severity, message + assumed, first.span, first.fix,
+                                  None))
             continue
         names = {name for name, _ in held}
         all_names = {name for name, _ in every}
         distinct = list({f.identity: f for f, _ in group}.values())
-        if names >= all_names:
-            merged.extend(distinct)
-            continue
         shown = sorted(names)
-        suffix = f" (in {len(shown)} of {len(all_names)} systems: {', '.join(shown)})"
+        suffix = "" if names >= all_names else f" (in {len(shown)} of {len(all_names)} systems: {', '.join(shown)})"
         for finding in distinct:
-            merged.append(Finding(finding.code, finding.name, finding.severity, finding.message + suffix,
-                                  finding.span, finding.fix, ", ".join(shown)))
+            merged.append(Finding(finding.code, finding.name, finding.severity, finding.message + assumed + suffix,
+                                  finding.span, finding.fix, ", ".join(shown) if suffix else finding.system))
     return merged
 
 

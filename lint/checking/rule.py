@@ -85,6 +85,23 @@ def rule(code: str, name: str, *, severity: str, summary: str, scope: str = "con
 
 # --- contexts -------------------------------------------------------------------------------
 
+# Marks (in Finding.extra) a finding only a whole system can prove: it takes the modules
+# the linter cannot read to define nothing (see assuming()).
+ASSUMES_UNREAD = "assumes unread modules define nothing"
+
+
+def assuming(unread: list[str]) -> str:
+    """What a system finding assumes of the modules the linter cannot read, said after it
+    (`stereos-lint systems` lists them all)."""
+    if not unread:
+        return ""
+    if len(unread) == 1:
+        return f" (assuming that {unread[0]}, which the linter cannot read, sets nothing here)"
+    others = len(unread) - 1
+    return f" (assuming that {unread[0]} and {others} other module{'s' if others > 1 else ''} the linter " \
+           "cannot read set nothing here)"
+
+
 @dataclass
 class ConfigContext:
     """What a config rule sees: one root's effective configuration on one system."""
@@ -104,19 +121,28 @@ class ConfigContext:
     def finding(self, span: Span | None, message: str, fix: Fix | None = None,
                 severity: Severity | None = None) -> Finding | None:
         """A finding about a value the configuration defines.  A fragment gets no
-        informational ones: what it cannot know, the systems that import it decide."""
+        informational ones: what it cannot know, the systems that import it decide.
+        (Every finding of a whole-system rule is a system finding, below.)"""
         severity = severity or self.rule.severity
         if span is None or (not self.whole and severity is Severity.INFO):
             return None
-        return Finding(self.rule.code, self.rule.name, severity, message, span, fix,
-                       self.system if self.arch_specific else None)
+        found = Finding(self.rule.code, self.rule.name, severity, message, span, fix,
+                        self.system if self.arch_specific else None)
+        if self.rule.whole_system and self.whole:
+            found.extra[ASSUMES_UNREAD] = True
+        return found
 
     def system_finding(self, span: Span | None, message: str, fix: Fix | None = None,
                        severity: Severity | None = None) -> Finding | None:
         """A finding that only a whole system can prove: something it does not define
         ("… is not set", a list that lacks an item), or the order of a list that other
-        modules add to.  In a fragment, the rest lives in the systems that import it."""
-        return self.finding(span, message, fix, severity) if self.whole else None
+        modules add to.  In a fragment, the rest lives in the systems that import it.
+        It takes the modules the linter cannot read to define nothing, and says so
+        (engine.merge_units names them: ASSUMES_UNREAD)."""
+        found = self.finding(span, message, fix, severity) if self.whole else None
+        if found is not None:
+            found.extra[ASSUMES_UNREAD] = True
+        return found
 
     def cannot_verify(self, resolution: Resolution, requirement: str,
                       authority: str = "the SPEC") -> Finding | None:

@@ -3,8 +3,8 @@ its modules, what the linter cannot see of it, and what discovery could not know
 from __future__ import annotations
 
 from ..nix.source import Span
-from ..systems.project import Project
-from ..systems.system import OPAQUE, System
+from ..systems.project import Project, unread_modules
+from ..systems.system import System
 
 
 def records(project: Project) -> list[dict]:
@@ -19,15 +19,12 @@ def records(project: Project) -> list[dict]:
 
 def _record(system: System, modules: list, impure: list[Span]) -> dict:
     files = list(dict.fromkeys(path for m in modules for path in (m.path, m.written_in) if path is not None))
-    opaque = [ref.text for ref in system.modules if ref.kind == OPAQUE]
-    for module in modules:
-        opaque.extend(entry.written for entry in module.imports if entry.external)
     record = {
         "name": system.name,
         "system": system.arch,
         "declared_at": _place(system.declared_at),
         "modules": files,
-        "opaque": list(dict.fromkeys(opaque)),
+        "opaque": unread_modules([system], modules),
         "gaps": [*system.gaps, *system.reads(impure)],
     }
     if system.aliases:

@@ -33,7 +33,7 @@ from .discovery import Discovery, discover, repository_root_of_file
 from .path_literals import loaded_by
 from ..modules.types import module_system_lib
 from .builders import pkgs_system
-from .system import FILE, INLINE, ModuleRef, System
+from .system import FILE, INLINE, OPAQUE, ModuleRef, System
 
 DEFAULT_SYSTEMS = ("aarch64-linux", "x86_64-linux")   # architectures judged where a system's is not known
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_'-]*")
@@ -79,6 +79,26 @@ class Unit:
     @property
     def names(self) -> list[str]:
         return [s.name for s in self.systems]
+
+    @property
+    def unread(self) -> list[str]:
+        """The modules of its systems the linter cannot read, as written (a flake input's,
+        `"${modulesPath}/…"`): taken to define nothing, which what only a whole system can
+        prove ("… is not set") assumes -- but those known to set nothing a rule reads."""
+        return [text for text in unread_modules(self.systems, self.modules)
+                if not text.rstrip('"').endswith(_SETS_NOTHING_READ)]
+
+
+# NixOS's own modules known to set no option a rule reads: not-detected.nix, which
+# nixos-generate-config imports in most hardware-configuration.nix files, sets only
+# `hardware.enableRedistributableFirmware`.
+_SETS_NOTHING_READ = ("/installer/scan/not-detected.nix",)
+
+
+def unread_modules(systems: list[System], modules: list[Module]) -> list[str]:
+    written = [ref.text for system in systems for ref in system.modules if ref.kind == OPAQUE]
+    written += [entry.written for module in modules for entry in module.imports if entry.external]
+    return list(dict.fromkeys(written))
 
 
 @dataclass
