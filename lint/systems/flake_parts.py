@@ -6,11 +6,11 @@ merged into the outputs, and each `perSystem` is called for every entry of
 `systems`, its outputs placed under `OUTPUT.<system>` (`packages.x86_64-linux.vm`).
 Module arguments: `self`, `inputs`, `lib`, `withSystem`, and `config`: what every module
 sets, merged (a dendritic flake's `config.flake.modules.nixos.NAME`, or its own option
-`config.configurations.nixos`); the rest are opaque.  A module in full form sets them under `config`.  A module from an input that
-discovery models (a FlakeModule: clan-core's) adds outputs made of what the flake's own
-modules set under its option; other imports the discovery cannot read
-(`inputs.x.flakeModule`) are skipped, and recorded -- they may build systems -- but those
-of development tools (TOOLING).
+`config.configurations.nixos`); the rest are opaque.  A module in full form sets them
+under `config`.  A module from an input that discovery models (a FlakeModule:
+clan-core's) adds outputs made of what the flake's own modules set under its option;
+other imports the discovery cannot read (`inputs.x.flakeModule`) are skipped, and
+recorded -- they may build systems -- but those of development tools (TOOLING).
 """
 from __future__ import annotations
 
