@@ -914,15 +914,19 @@ def test_a_repository_lib_extending_nixpkgs_lib_and_importing_every_default_nix_
     assert [(f["code"], Path(f["file"]).name) for f in findings(tmp_path)] == [("ST107", "unused.nix")]
 
 
+# A dendritic flake: every .nix file under modules/ is a flake-parts module (vic/import-tree)
+IMPORT_TREE_FLAKE = """{
+  inputs.import-tree.url = "github:vic/import-tree";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
+}
+"""
+
+
 def test_a_dendritic_flake_made_of_every_file_import_tree_finds(tmp_path):
     # `mkFlake { inherit inputs; } (inputs.import-tree ./modules)`: every .nix file under
     # modules/ is a flake-parts module, but for paths with a component starting with `_`.
     write_tree(tmp_path, {
-        "flake.nix": """{
-  inputs.import-tree.url = "github:vic/import-tree";
-  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
-}
-""",
+        "flake.nix": IMPORT_TREE_FLAKE,
         "modules/parts.nix": "{ config = { systems = [ \"aarch64-linux\" ]; }; }\n",
         "modules/hosts/web.nix": """{ self, inputs, ... }: {
   flake.nixosConfigurations.web = inputs.nixpkgs.lib.nixosSystem {
@@ -954,11 +958,7 @@ def test_a_dendritic_flake_whose_systems_are_its_own_option_of_modules(tmp_path)
         assert '"console=ttyAMA0,115200" "console=hvc0" ]' in text
         return text.replace('"console=ttyAMA0,115200" "console=hvc0" ]', '"console=ttyAMA0,115200" ]')
     write_tree(tmp_path, {
-        "flake.nix": """{
-  inputs.import-tree.url = "github:vic/import-tree";
-  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
-}
-""",
+        "flake.nix": IMPORT_TREE_FLAKE,
         "modules/nixos.nix": """{ lib, config, ... }: {
   options.configurations.nixos = lib.mkOption {
     type = lib.types.lazyAttrsOf (lib.types.submodule { options.module = lib.mkOption { type = lib.types.deferredModule; }; });
@@ -1001,11 +1001,7 @@ def test_a_flake_whose_systems_are_made_in_a_file_that_does_not_parse_judges_fra
     # known: every file is a fragment -- module-graph roots standing in for systems made
     # 2,788 findings there, "… is not set" on files that are parts of systems.
     write_tree(tmp_path, {
-        "flake.nix": """{
-  inputs.import-tree.url = "github:vic/import-tree";
-  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
-}
-""",
+        "flake.nix": IMPORT_TREE_FLAKE,
         "modules/nixos.nix": """{ lib, config, ... }: {
   flake.nixosConfigurations = config.hosts |> lib.mapAttrs (name: module: lib.nixosSystem { modules = [ module ]; });
 }
