@@ -73,6 +73,34 @@ def test_a_system_finding_names_the_modules_it_takes_to_define_nothing(tmp_path)
     assert "assuming" not in found["message"]
 
 
+def test_a_fragments_plain_list_of_some_spec_modules_is_not_called_the_spec_set(tmp_path):
+    # A public fleet's unreferenced hardware file lists three of the SPEC's initrd modules
+    # at a plain priority: wrong (NixOS merges its defaults in), but not "the SPEC set".
+    write_tree(tmp_path, {
+        "flake.nix": flake({"vm": "aarch64-linux"}),
+        "boot.nix": CLEAN_BOOT,
+        "hosts/fra0/hardware.nix": '{\n  boot.initrd.availableKernelModules = [ "virtio_pci" "virtio_net" ];\n}\n',
+    })
+    [found] = findings(tmp_path, "--select", "ST106")
+    assert (Path(found["file"]).name, found["line"]) == ("hardware.nix", 2)
+    assert found["message"].startswith("boot.initrd.availableKernelModules holds SPEC modules only (")
+    assert 'requires lib.mkForce [ "virtio_blk"' in found["message"]
+
+
+def test_a_fragment_importing_a_systems_file_is_not_counted_among_its_systems(tmp_path):
+    # A public flake's darwin host imports a module its one NixOS system also imports; the
+    # darwin host is a fragment, which reports only in fragments: a finding in the shared
+    # module holds in every system that has it, not "(in 1 of 2 systems: vm)".
+    write_tree(tmp_path, {
+        "flake.nix": flake({"vm": "aarch64-linux"}),
+        "boot.nix": CLEAN_BOOT.replace("boot.growPartition = true;", ""),
+        "darwin/host.nix": "{ imports = [ ../boot.nix ]; services.udisks2.enable = false; }\n",
+    })
+    [found] = findings(tmp_path)
+    assert (found["code"], Path(found["file"]).name) == ("ST107", "boot.nix")
+    assert found["message"].endswith("the partition must grow with it"), found["message"]
+
+
 # -- architectures come from the system --------------------------------------------------------------
 
 def test_an_architecture_condition_does_not_make_an_aarch64_only_flake_judged_on_x86_64(tmp_path):
@@ -785,6 +813,28 @@ def test_a_module_library_flake_with_development_tools_and_a_module_called_flake
     assert findings(tmp_path) == []   # one root, nixos/server.nix, a clean system
 
 
+def test_a_flake_that_builds_no_system_and_exports_no_module_has_fragments_only(tmp_path):
+    # A public homelab's nested terraform/flake.nix: packages and apps made with terranix,
+    # whose files are Terraform written in Nix, not NixOS modules.  Roots standing in
+    # for systems judged each as a NixOS system: 41 SPEC findings per file, all false.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.terranix.url = "github:terranix/terranix";
+  outputs = inputs@{ self, nixpkgs, terranix }: {
+    packages.x86_64-linux.default = terranix.lib.terranixConfiguration {
+      system = "x86_64-linux";
+      modules = [ ./default.nix ];
+    };
+  };
+}
+""",
+        "default.nix": "{ imports = [ ./providers.nix ]; }\n",
+        "providers.nix": "{ terraform.required_providers.proxmox.source = \"bpg/proxmox\"; }\n",
+    })
+    assert invoke("systems", tmp_path).output.startswith("The flake's outputs hold no NixOS system")
+    assert findings(tmp_path) == []
+
+
 def test_a_set_of_module_paths_is_no_module_where_roots_stand_in(tmp_path):
     # a module library's index, `{ boot = ./boot.nix; }`: no NixOS option is a path at the
     # top, so it is a set of modules (each judged as the root it is), not a system
@@ -1013,6 +1063,30 @@ def test_a_flake_whose_systems_are_made_in_a_file_that_does_not_parse_judges_fra
     assert result.stdout.startswith("No system could be known")
     assert "modules/nixos.nix: cannot be read or does not parse" in result.output
     assert [(f["code"], f["severity"]) for f in findings(tmp_path)] == [("NX000", "info")]
+
+
+def test_a_per_system_module_in_full_form_builds_nixos_on_linux_only(tmp_path):
+    # A public homelab builds an LXC image per flake-parts system in a perSystem module that
+    # declares its own options (full form: what it sets is under `config`), and its
+    # systems include darwin: NixOS for darwin is not built, so it is not judged.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } {
+    systems = [ "x86_64-linux" "aarch64-darwin" ];
+    perSystem = { system, lib, ... }: {
+      options.image.name = lib.mkOption { type = lib.types.str; };
+      config.packages.image = inputs.nixpkgs.lib.nixosSystem { inherit system; modules = [ ./boot.nix ]; };
+    };
+  };
+}
+""",
+        "boot.nix": CLEAN_BOOT,
+    })
+    assert [(s["name"], s["system"]) for s in systems(tmp_path)] == [("packages.x86_64-linux.image", "x86_64-linux")]
+    result = invoke("systems", tmp_path)
+    assert "packages.aarch64-darwin.image: NixOS built for aarch64-darwin, which NixOS does not run on: not judged" \
+        in result.output
 
 
 def test_flake_utils_outputs_updated_with_systems_whose_modules_come_through_special_args(tmp_path):

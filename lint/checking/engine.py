@@ -218,8 +218,9 @@ def merge_units(judged: list[tuple[Unit, list[Finding]]]) -> list[Finding]:
     holders: dict[str, set[tuple[str, str | None]]] = {}     # file -> every (system, arch) containing it
     for unit, _ in judged:
         labels = _labels(unit)
-        for path in unit.files:
-            holders.setdefault(path, set()).update(labels)
+        for path in unit.files:   # (a fragment reports only in the fragments: it holds no other file)
+            if unit.reportable is None or path in unit.reportable:
+                holders.setdefault(path, set()).update(labels)
     groups: dict[tuple, list[tuple[Finding, Unit]]] = {}
     for unit, found in judged:
         for finding in found:

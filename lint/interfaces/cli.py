@@ -252,7 +252,8 @@ def systems_command(paths, as_json, architectures, config_file) -> None:
             click.echo(f"discovery: {problem}", err=True)
     else:
         roots_stand_in = all(r.roots_stand_in for r in project.repositories)
-        click.echo(systems_listing.render_text(found, problems, roots_stand_in), nl=False)
+        builds_none = all(r.discovery is not None and r.discovery.builds_none for r in project.repositories)
+        click.echo(systems_listing.render_text(found, problems, roots_stand_in, builds_none), nl=False)
 
 
 _ARCHITECTURE = re.compile(r"[a-z0-9_]+-(linux|darwin)")

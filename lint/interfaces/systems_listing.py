@@ -39,11 +39,14 @@ def _place(span: Span | None) -> dict | None:
     return {"file": span.path, "line": line, "column": column}
 
 
-def render_text(found: list[dict], problems: list[str], roots_stand_in: bool = True) -> str:
+def render_text(found: list[dict], problems: list[str], roots_stand_in: bool = True, builds_none: bool = False) -> str:
     if found:
         lines = []
     elif roots_stand_in:
         lines = ["No system found: module-graph roots (files no other file imports) are judged as systems."]
+    elif builds_none:
+        lines = ["The flake's outputs hold no NixOS system the linter can see, and no NixOS module: every file is "
+                 "judged as a fragment, on what it defines."]
     else:
         lines = ["No system could be known (see below): every file is judged as a fragment, on what it defines."]
     for record in found:

@@ -63,6 +63,11 @@ class Discovery:
     # Systems are built that discovery could not know (`nixosConfigurations` made by a flake
     # input's function, a flake that does not parse): no file is then taken for a system.
     unknown_systems: bool = False
+    # A flake whose outputs could be read holds no NixOS system the linter can see and
+    # exports no NixOS module (packages and apps: terranix, an input's function such as
+    # nixos-compose's): its files are fragments, none stands in for a system.  (A module
+    # library's files do: its `nixosModules` are the roots a user imports.)
+    builds_none: bool = False
     impure: list[Span] = field(default_factory=list)     # getEnv calls, as they are evaluated (also later, lazily)
     data_files: list[str] = field(default_factory=list)  # files read as data (a JSON host list): discovery depends on them
 
@@ -176,6 +181,8 @@ class _Discoverer:
                 # A file the outputs are made of does not parse (a flake-parts module that
                 # import-tree reads, a helper): the systems it builds cannot be known.
                 self.result.unknown_systems = True
+            self.result.builds_none = not self.result.systems and not self.result.unknown_systems \
+                and _exports_no_nixos_module(outputs)
         else:
             self._non_flake(candidates)
         return self.result
@@ -325,9 +332,25 @@ class _Discoverer:
                 system.aliases.append(shown)
                 continue
             named[id(system)] = system
+            if system.arch is not None and not system.arch.endswith("-linux"):
+                # (`nixosSystem { inherit system; }` in a perSystem over darwin too)
+                self.result.problems.append(f"{shown}: NixOS built for {system.arch}, which NixOS does not run "
+                                            "on: not judged")
+                continue
             system.name = shown
             system.origin = origin
             self.result.systems.append(system)
+
+
+def _exports_no_nixos_module(outputs: v.Value) -> bool:
+    """Whether a flake's outputs are known and hold no NixOS module (`nixosModules`,
+    `nixosModule`, flake-parts' `modules.nixos`)."""
+    outputs = v.force(outputs)
+    if not isinstance(outputs, v.AttrsV):
+        return False
+    modules = _attr(outputs, "modules")
+    return not ({"nixosModules", "nixosModule"} & set(outputs.attrs)) and not (
+        isinstance(modules, v.AttrsV) and "nixos" in modules.attrs)
 
 
 def _attr(value: v.Lazy, name: str) -> v.Value | None:

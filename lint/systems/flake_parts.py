@@ -147,9 +147,18 @@ class FlakeParts:
                 if isinstance(value, v.Lambda):
                     value = self.interp.apply(value, self._per_system_arguments(v.Str((system,), span), inputs, span),
                                               value.span or span)
-                results.append(value)
+                results.append(_config_of(v.force(value)))
             return merge_sets(results, span)
         return by_system(systems, outputs_of, span)
+
+
+def _config_of(module: v.Value) -> v.Value:
+    """What a module sets: its `config` in full form (`{ options = …; config = …; }`, as a
+    perSystem module declaring its own options is written), else the module itself."""
+    if isinstance(module, v.AttrsV) and ("config" in module.attrs or "options" in module.attrs):
+        config = module.attrs.get("config")
+        return v.force(config.value) if config is not None else v.AttrsV({}, module.span)
+    return module
 
 
 def by_system(systems: list[str], outputs_of: Callable[[str], v.Value], span: Span) -> v.AttrsV:

@@ -112,8 +112,10 @@ class Repository:
     @property
     def roots_stand_in(self) -> bool:
         """Whether module-graph roots are judged as systems: no system was found, and none
-        is known to be built out of discovery's sight (then every file is a fragment)."""
-        return not self.systems and not (self.discovery is not None and self.discovery.unknown_systems)
+        is known to be built out of discovery's sight, and no flake whose outputs could be read
+        says it builds none (then every file is a fragment)."""
+        return not self.systems and not (self.discovery is not None and (self.discovery.unknown_systems
+                                                                           or self.discovery.builds_none))
 
 
 class Project:

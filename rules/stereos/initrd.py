@@ -83,10 +83,12 @@ def _available_modules(ctx: ConfigContext):
                               f"requires exactly {requirement}: {WHY_MODULES}", fix)
         return
     if resolution.priority is not None and resolution.priority > FORCE:
+        # (a fragment's list may hold part of the set: other modules of a system may add the rest)
+        holds = "is the SPEC set" if set(SPEC_MODULES) <= set(resolution.value) else "holds SPEC modules only"
         yield ctx.finding(resolution.span,
-                          f"{AVAILABLE} is the SPEC set ({where(resolution.winner)}){ctx.on} but with priority "
+                          f"{AVAILABLE} {holds} ({where(resolution.winner)}){ctx.on} but with priority "
                           f"{resolution.priority}, so NixOS's default hardware modules are merged into it; the SPEC "
-                          f"requires lib.mkForce: {WHY_MODULES}",
+                          f"requires lib.mkForce {nix_literal(SPEC_MODULES)}: {WHY_MODULES}",
                           force_fix(resolution.winner) if len(resolution.winners) == 1 else None)
 
 
