@@ -88,9 +88,8 @@ class FlakeParts:
                 imported = v.force(attrs["imports"].value)
                 if isinstance(imported, v.ListV):
                     queue.extend(imported.items)
-            if "config" in attrs or "options" in attrs:   # full form: what it sets is under `config`
-                config = v.force(attrs["config"].value) if "config" in attrs else None
-                attrs = config.attrs if isinstance(config, v.AttrsV) else {}
+            config = _config_of(value)   # (in full form, what it sets is under `config`)
+            attrs = config.attrs if isinstance(config, v.AttrsV) else {}
             settings.append(attrs)
             if "flake" in attrs:
                 flakes.append(attrs["flake"].value)
