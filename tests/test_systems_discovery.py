@@ -343,7 +343,10 @@ def test_eval_config_and_nixpkgs_nixos_outside_a_flake(tmp_path):
                      "legacy": ("aarch64-linux", ["box.nix"])}
 
 
-def test_modules_that_cannot_be_known_are_gaps_and_input_modules_are_opaque(tmp_path):
+def test_modules_that_cannot_be_known_are_gaps_and_like_input_modules_opaque(tmp_path):
+    # (opaque: a system finding names them among the modules it takes to set nothing -- a
+    # public flake's `"${nixpkgs}/nixos/modules/installer/cd-dvd/…"` was a gap only, and its
+    # findings assumed nothing of it)
     write_tree(tmp_path, {
         "flake.nix": """{
   outputs = { nixpkgs, disko, ... }: {
@@ -358,7 +361,7 @@ def test_modules_that_cannot_be_known_are_gaps_and_input_modules_are_opaque(tmp_
     })
     [host] = systems(tmp_path)
     assert [Path(m).name for m in host["modules"]] == ["host.nix"]
-    assert host["opaque"] == ["disko.nixosModules.disko"]
+    assert host["opaque"] == ["disko.nixosModules.disko", "someFunction ./x.nix"]
     assert host["gaps"][0] == "module someFunction ./x.nix cannot be known: call of an unknown function"
     assert host["gaps"][1].startswith("module ./missing.nix does not exist")
 
@@ -833,6 +836,49 @@ def test_a_flake_that_builds_no_system_and_exports_no_module_has_fragments_only(
     })
     assert invoke("systems", tmp_path).output.startswith("The flake's outputs hold no NixOS system")
     assert findings(tmp_path) == []
+
+
+@pytest.mark.parametrize("lib", ['import "${sources.nixpkgs}/lib"', "import <nixpkgs/lib>",
+                                 "(import sources.nixpkgs { }).lib"])
+def test_nixpkgs_lib_imported_by_its_path_builds_non_flake_hosts(tmp_path, lib):
+    # A public npins repository's hosts: `lib.genAttrs hosts mkHost` with nixpkgs' lib
+    # imported from the pinned source (whose pins discovery need not read).
+    write_tree(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "default.nix": f"""let
+  sources = import ./npins;
+  lib = {lib};
+  nixosSystem = import "${{sources.nixpkgs}}/nixos/lib/eval-config.nix";
+in
+lib.genAttrs [ "web" ] (name: nixosSystem {{ system = "aarch64-linux"; modules = [ ./hosts/${{name}}.nix ]; }})
+""",
+        "hosts/web.nix": "{ imports = [ ../boot.nix ]; }\n",
+        "boot.nix": CLEAN_BOOT,
+    })
+    assert [(s["name"], s["system"]) for s in systems(tmp_path)] == [("web", "aarch64-linux")]
+    assert findings(tmp_path) == []
+
+
+def test_a_builder_call_that_cannot_be_known_leaves_its_systems_unknown(tmp_path):
+    # A public npins repository builds its hosts with `myLib.genAttrs hosts mkHost`, its own
+    # library being one discovery cannot read: the hosts cannot be known.  Module-graph
+    # roots stood in: every host judged as a system of its own file, 1,725 findings.
+    write_tree(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "default.nix": """let
+  sources = import ./npins;
+  myLib = import ./myLib;
+  nixosSystem = import "${sources.nixpkgs}/nixos/lib/eval-config.nix";
+in
+myLib.genAttrs [ "web" ] (name: nixosSystem { system = "aarch64-linux"; modules = [ ./hosts/${name}.nix ]; })
+""",
+        "hosts/web.nix": "{ imports = [ ../boot.nix ]; }\n",
+        "boot.nix": CLEAN_BOOT.replace("boot.growPartition = true;", ""),
+    })
+    result = invoke("systems", tmp_path)
+    assert result.output.startswith("No system could be known")
+    assert "default.nix: the systems it builds cannot be known" in result.output
+    assert findings(tmp_path) == []   # boot.nix is a fragment: nothing is "not set" in it
 
 
 def test_a_set_of_module_paths_is_no_module_where_roots_stand_in(tmp_path):

@@ -235,7 +235,9 @@ class Builders:
             return ModuleRef(OPAQUE, text, span=value.span)
         why = value.why if isinstance(value, v.Unknown) and value.why else "it is not a module that can be known"
         system.gaps.append(f"module {text} cannot be known: {why}")
-        return None
+        # (a module all the same, which the linter cannot read: what only the whole system can
+        # prove assumes it sets nothing, and says so)
+        return ModuleRef(OPAQUE, text, span=value.span)
 
     def _declared_at(self, span: Span) -> tuple[Span, list[Span]]:
         """Where a system is declared: the builder's call, or -- when that call is the body of
@@ -318,6 +320,15 @@ def is_nixos_entry(value: v.Value) -> bool:
     return text.endswith(("<nixpkgs/nixos>", "/nixos", "/nixos/default.nix")) and not text.startswith((".", "/"))
 
 
+# nixpkgs' lib imported by path: `<nixpkgs/lib>`, `"${sources.nixpkgs}/lib"`, `"${nixpkgs}/lib"`
+_NIXPKGS_LIB = re.compile(r'<nixpkgs/lib>|"?\$\{[^}]*nixpkgs[^}]*\}/lib(?:/default\.nix)?"?')
+
+
+def is_nixpkgs_lib(value: v.Value) -> bool:
+    """nixpkgs' lib, imported by its path (a path this repository does not hold)."""
+    return value.span is not None and _NIXPKGS_LIB.fullmatch(value.span.text.strip()) is not None
+
+
 def is_nixpkgs(value: v.Value) -> bool:
     """The root of nixpkgs (called with its config, it gives pkgs): `<nixpkgs>`, a pinned
     copy fetched from its repository or a channel (`builtins.fetchTarball
@@ -329,7 +340,9 @@ def is_nixpkgs(value: v.Value) -> bool:
         pin = {name: v.force(attr.value) for name, attr in value.attrs.items() if name in ("repo", "url", "name")}
         return any(isinstance(text, v.Str) and text.known and (text.known == "nixpkgs" or NIXPKGS_SOURCE.search(text.known))
                    for text in pin.values())
-    return isinstance(value, v.Unknown) and value.span is not None and NIXPKGS_SOURCE.search(value.span.text) is not None
+    # (niv's or npins' `sources.nixpkgs` where the pins cannot be read)
+    return isinstance(value, v.Unknown) and value.span is not None and (
+        NIXPKGS_SOURCE.search(value.span.text) is not None or value.span.text.strip() == "sources.nixpkgs")
 
 
 # Where nixpkgs is fetched from: its repository, a channel

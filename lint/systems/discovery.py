@@ -32,7 +32,8 @@ from ..nix.nixlib import Namespace
 from ..nix.parser import ParsedFile
 from ..nix.source import SourceFile, Span
 from ..modules.types import module_system_lib
-from .builders import Builders, SystemPart, SystemValue, describe, is_eval_config, is_nixos_entry, is_nixpkgs
+from .builders import (Builders, SystemPart, SystemValue, describe, is_eval_config, is_nixos_entry, is_nixpkgs,
+                       is_nixpkgs_lib)
 from .flake_parts import FlakeParts
 from .flake_libraries.colmena import hive_nodes, network_nodes
 from .system import FILE, ModuleRef, System
@@ -229,15 +230,19 @@ class _Discoverer:
         configuration = os.path.join(self.root, "configuration.nix")
         entries = [os.path.join(self.root, "default.nix")]
         entries += [c for c in candidates if os.path.abspath(c) != os.path.abspath(entries[0])]
+        unknown_builders: list[str] = []   # files that name a system builder, whose value cannot be known
         for path in entries:
             parsed = self.parse(path) if os.path.isfile(path) else None
             if not isinstance(parsed, ParsedFile) or parsed.error is not None \
                     or not BUILDER_MARK.search(parsed.source.data) or path in self.values:
                 continue
             value = self._import_file(path)
-            if isinstance(value, v.Lambda):
+            function = isinstance(value, v.Lambda)
+            if function:
                 value = self.interp.apply(value, v.AttrsV({}, None), value.span)
             value = v.force(value)
+            if isinstance(value, v.Unknown) and not function:
+                unknown_builders.append(f"{path}: the systems it builds cannot be known: {_described(value)}")
             if isinstance(value, v.AttrsV) and "network" in value.attrs:   # morph, NixOps
                 value = network_nodes(self.builders, value.span, value)
             elif isinstance(value, v.AttrsV) and _is_hive(value):           # colmena, without a flake
@@ -250,6 +255,10 @@ class _Discoverer:
                 continue
             relative = os.path.relpath(path, self.root)
             self._name(value, () if relative == "default.nix" else (relative,), "non-flake")
+        if unknown_builders and not self.result.systems:
+            # (`import "${sources.nixpkgs}/nixos/lib/eval-config.nix"` with the pins missing)
+            self.result.problems.extend(unknown_builders)
+            self.result.unknown_systems = True
         if os.path.isfile(configuration) and not any(
                 m.kind == FILE and os.path.abspath(m.path) == os.path.abspath(configuration)
                 for s in self.result.systems for m in s.modules):
@@ -300,7 +309,7 @@ class _Discoverer:
             return self.builders.nixpkgs(self.lib)
         path = v.local_path(value)
         if path is None:
-            return None
+            return self.lib if is_nixpkgs_lib(value) else None
         if os.path.isdir(path):
             path = os.path.join(path, "default.nix")
         return self._import_file(os.path.normpath(path)) if os.path.isfile(path) else None
