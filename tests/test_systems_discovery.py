@@ -859,6 +859,30 @@ lib.genAttrs [ "web" ] (name: nixosSystem {{ system = "aarch64-linux"; modules =
     assert findings(tmp_path) == []
 
 
+def test_a_helper_in_a_lib_updated_over_an_inputs_lib_builds_systems(tmp_path):
+    # A public flake's `lib = nixpkgs.lib // home.lib // (import ./lib …)`: `//` binds to the
+    # right, and the right side's names win whatever an input's lib holds, so `lib.mkHost`
+    # is the flake's own helper (it was unknown, and so were both hosts).
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.home.url = "github:nix-community/home-manager";
+  outputs = { nixpkgs, home, ... } @ inputs: rec {
+    lib = nixpkgs.lib // home.lib // (import ./lib { inherit nixpkgs; });
+    nixosConfigurations.web = lib.mkHost "web";
+  };
+}
+""",
+        "lib/default.nix": """{ nixpkgs }: {
+  mkHost = host: nixpkgs.lib.nixosSystem { system = "aarch64-linux"; modules = [ ../hosts/${host}.nix ]; };
+}
+""",
+        "hosts/web.nix": "{ imports = [ ../boot.nix ]; }\n",
+        "boot.nix": CLEAN_BOOT,
+    })
+    assert [(s["name"], s["system"]) for s in systems(tmp_path)] == [("web", "aarch64-linux")]
+    assert findings(tmp_path) == []
+
+
 def test_a_builder_call_that_cannot_be_known_leaves_its_systems_unknown(tmp_path):
     # A public npins repository builds its hosts with `myLib.genAttrs hosts mkHost`, its own
     # library being one discovery cannot read: the hosts cannot be known.  Module-graph

@@ -80,6 +80,14 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
             return v.AttrsV(attrs, span)
         if isinstance(left, v.Extensible) and isinstance(right, v.AttrsV):
             return left.updated(right)   # `lib // { mkHost = …; }`, `mkEnableOption "x" // { default = true; }`
+        # `nixpkgs.lib // home.lib // (import ./lib …)` (`//` binds to the right): the right
+        # side's names win whatever the left holds; any other name cannot be known
+        from .nixlib import Namespace
+        if isinstance(left, (v.Unknown, v.Symbolic)) and isinstance(right, v.AttrsV):
+            return Namespace(f"({_described(left)}) // {{ … }}", lambda name: (
+                right.attrs[name].value if name in right.attrs else None))
+        if isinstance(right, Namespace):
+            return Namespace(f"({_described(left)}) // {right.name}", right.members)
         return v.Unknown(span, "attribute-set update with a value that cannot be known")
     if op == "+":
         left, right = v.as_string(left), v.as_string(right)
@@ -135,3 +143,7 @@ def _update_of_property(left: v.Value, right: v.Value, span: Span) -> v.Value | 
             return left
         return v.Unknown(span, "attribute-set update of a lib.mkIf/mkMerge/mkOverride value")
     return None
+
+
+def _described(value: v.Value) -> str:
+    return value.span.text if value.span is not None else "a value that cannot be known"
