@@ -82,7 +82,7 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
             return left.updated(right)   # `lib // { mkHost = …; }`, `mkEnableOption "x" // { default = true; }`
         # `nixpkgs.lib // home.lib // (import ./lib …)` (`//` binds to the right): the right
         # side's names win whatever the left holds; any other name cannot be known
-        from .nixlib import Namespace
+        from .nixlib import Namespace   # (here: nixlib's functions import this module)
         if isinstance(left, (v.Unknown, v.Symbolic)) and isinstance(right, v.AttrsV):
             return Namespace(f"({_described(left)}) // {{ … }}", lambda name: (
                 right.attrs[name].value if name in right.attrs else None))

@@ -256,7 +256,7 @@ class _Discoverer:
             relative = os.path.relpath(path, self.root)
             self._name(value, () if relative == "default.nix" else (relative,), "non-flake")
         if unknown_builders and not self.result.systems:
-            # (`import "${sources.nixpkgs}/nixos/lib/eval-config.nix"` with the pins missing)
+            # (`myLib.genAttrs hosts mkHost`, with a library of its own that cannot be read)
             self.result.problems.extend(unknown_builders)
             self.result.unknown_systems = True
         if os.path.isfile(configuration) and not any(
