@@ -49,26 +49,36 @@ def flake(hosts: dict[str, str]) -> str:
 # -- what a system finding assumes -----------------------------------------------------------------
 
 def test_a_system_finding_names_the_modules_it_takes_to_define_nothing(tmp_path):
-    # Two hosts share boot.nix, which lacks boot.growPartition; one also imports a NixOS
-    # module the linter cannot read (a public repository's hosts import qemu-guest.nix or
-    # proxmox-lxc.nix this way, and those set options).  "… is not set" holds only if that
-    # module sets nothing there: the one finding says so, naming it once for both hosts.
+    # Two hosts share boot.nix, which lacks boot.growPartition and a flake input's module
+    # the linter cannot read; one also imports qemu-guest.nix (a public repository's hosts
+    # import it or proxmox-lxc.nix this way, and those set options).  "… is not set" holds
+    # only if those modules set nothing there: the one finding says so, naming them once for
+    # both hosts -- but not qemu-guest.nix, which sets only the initrd's module lists, nor
+    # not-detected.nix, which sets only hardware.enableRedistributableFirmware.
     boot = CLEAN_BOOT.replace("boot.growPartition = true;", "")
     assert boot != CLEAN_BOOT
     write_tree(tmp_path, {
         "flake.nix": flake({"web": "aarch64-linux", "db": "aarch64-linux"}).replace(
-            "modules = [ ./boot.nix ]; };\n      db", "modules = [ ./boot.nix ./guest.nix ]; };\n      db"),
+            "modules = [ ./boot.nix ]; };\n      db", "modules = [ ./boot.nix ./guest.nix ]; };\n      db").replace(
+            "outputs = { self, nixpkgs }:", "outputs = { self, nixpkgs, agentd }:").replace(
+            "modules = [ ./boot.nix ]; };\n    };", "modules = [ ./boot.nix agentd.nixosModules.default ]; };\n    };"),
         "boot.nix": boot,
-        # (not-detected.nix, which sets only hardware.enableRedistributableFirmware, is not named)
         "guest.nix": '{ modulesPath, ... }: {\n  imports = [ "${modulesPath}/profiles/qemu-guest.nix"\n'
                      '    (modulesPath + "/installer/scan/not-detected.nix") ];\n}\n',
     })
     [found] = findings(tmp_path)
     assert (found["code"], Path(found["file"]).name) == ("ST107", "boot.nix")
-    assert found["message"].endswith('(assuming that "${modulesPath}/profiles/qemu-guest.nix", which the linter '
-                                     'cannot read, sets nothing here)')
-    # without it, the claim assumes nothing
+    assert found["message"].endswith("(assuming that agentd.nixosModules.default, which the linter cannot read, "
+                                     "sets nothing here)"), found["message"]
+    # one about the initrd's modules names qemu-guest.nix too
+    (tmp_path / "boot.nix").write_text(boot.replace("boot.initrd.availableKernelModules", "boot.initrd.unused"))
+    [initrd] = [f for f in findings(tmp_path) if f["code"] == "ST106"]
+    assert initrd["message"].endswith('(assuming that agentd.nixosModules.default and 1 other module the linter '
+                                      'cannot read set nothing here)'), initrd["message"]
+    # without any, the claim assumes nothing
     (tmp_path / "guest.nix").write_text("{ }\n")
+    (tmp_path / "flake.nix").write_text(flake({"web": "aarch64-linux", "db": "aarch64-linux"}))
+    (tmp_path / "boot.nix").write_text(boot)
     [found] = findings(tmp_path)
     assert "assuming" not in found["message"]
 

@@ -19,7 +19,7 @@ from . import policy
 from . import suppression
 from .findings import Finding, Severity
 from ..nix.parser import ParsedFile
-from ..systems.project import Project, ReadProblem, Unit
+from ..systems.project import Project, ReadProblem, Unit, may_set
 from .rule import ASSUMES_UNREAD, REGISTRY, ConfigContext, FileContext, Rule, assuming
 from .settings import Settings
 from ..nix.source import SourceFile, Span
@@ -232,8 +232,9 @@ def merge_units(judged: list[tuple[Unit, list[Finding]]]) -> list[Finding]:
         every = holders.get(group[0][0].span.path) or held
         first = group[0][0]
         # What a system finding assumes, of the modules the linter cannot read in any of its systems
-        assumed = assuming(list(dict.fromkeys(text for finding, unit in group if finding.extra.get(ASSUMES_UNREAD)
-                                              and finding.severity is not Severity.INFO for text in unit.unread)))
+        assumed = assuming(list(dict.fromkeys(
+            text for finding, unit in group if ASSUMES_UNREAD in finding.extra and finding.severity is not Severity.INFO
+            for text in unit.unread if may_set(text, finding.extra[ASSUMES_UNREAD]))))
         if held >= every:
             merged.append(Finding(first.code, first.name, first.severity, message + assumed, first.span, first.fix,
                                   None))

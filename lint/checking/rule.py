@@ -86,7 +86,8 @@ def rule(code: str, name: str, *, severity: str, summary: str, scope: str = "con
 # --- contexts -------------------------------------------------------------------------------
 
 # Marks (in Finding.extra) a finding only a whole system can prove: it takes the modules
-# the linter cannot read to define nothing (see assuming()).
+# the linter cannot read to define nothing (see assuming()).  Its value: the options the
+# finding is about (its rule's `reads`; () where not known).
 ASSUMES_UNREAD = "assumes unread modules define nothing"
 
 
@@ -129,7 +130,7 @@ class ConfigContext:
         found = Finding(self.rule.code, self.rule.name, severity, message, span, fix,
                         self.system if self.arch_specific else None)
         if self.rule.whole_system and self.whole:
-            found.extra[ASSUMES_UNREAD] = True
+            found.extra[ASSUMES_UNREAD] = self.rule.reads or ()
         return found
 
     def system_finding(self, span: Span | None, message: str, fix: Fix | None = None,
@@ -141,7 +142,7 @@ class ConfigContext:
         (engine.merge_units names them: ASSUMES_UNREAD)."""
         found = self.finding(span, message, fix, severity) if self.whole else None
         if found is not None:
-            found.extra[ASSUMES_UNREAD] = True
+            found.extra[ASSUMES_UNREAD] = self.rule.reads or ()
         return found
 
     def cannot_verify(self, resolution: Resolution, requirement: str,

@@ -84,15 +84,27 @@ class Unit:
     def unread(self) -> list[str]:
         """The modules of its systems the linter cannot read, as written (a flake input's,
         `"${modulesPath}/…"`): taken to define nothing, which what only a whole system can
-        prove ("… is not set") assumes -- but those known to set nothing a rule reads."""
-        return [text for text in unread_modules(self.systems, self.modules)
-                if not text.rstrip('"').endswith(_SETS_NOTHING_READ)]
+        prove ("… is not set") assumes (see may_set)."""
+        return unread_modules(self.systems, self.modules)
 
 
-# NixOS's own modules known to set no option a rule reads: not-detected.nix, which
-# nixos-generate-config imports in most hardware-configuration.nix files, sets only
-# `hardware.enableRedistributableFirmware`.
-_SETS_NOTHING_READ = ("/installer/scan/not-detected.nix",)
+# NixOS's own modules that the linter cannot read, by path, and the options they set (read
+# in nixpkgs' source): a finding about any other option does not depend on them.
+# nixos-generate-config imports not-detected.nix in most hardware-configuration.nix files.
+NIXOS_MODULE_OPTIONS = {
+    "/installer/scan/not-detected.nix": ("hardware.enableRedistributableFirmware",),
+    "/profiles/qemu-guest.nix": ("boot.initrd.availableKernelModules", "boot.initrd.kernelModules"),
+}
+
+
+def may_set(module: str, options: tuple[str, ...]) -> bool:
+    """Whether an unreadable module, as written, may set one of `options` (none given: any
+    option a rule does not name, which a module of NIXOS_MODULE_OPTIONS sets not)."""
+    written = module.rstrip('")')
+    known = next((sets for path, sets in NIXOS_MODULE_OPTIONS.items() if written.endswith(path)), None)
+    if known is None:
+        return True
+    return any(a == b or a.startswith(b + ".") or b.startswith(a + ".") for a in options for b in known)
 
 
 def unread_modules(systems: list[System], modules: list[Module]) -> list[str]:
