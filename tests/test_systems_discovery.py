@@ -893,6 +893,19 @@ def test_a_helper_in_a_lib_updated_over_an_inputs_lib_builds_systems(tmp_path):
     assert findings(tmp_path) == []
 
 
+def test_a_module_value_updated_over_an_unknown_set_may_define_anything_under_it(tmp_path):
+    # `boot = pkgs.bootDefaults // { … }`: the names it writes are known, but the unknown
+    # side may set any other option under `boot` -- so growPartition cannot be verified,
+    # and is not "not set" (the update keeps only its known names for selection).
+    write_tree(tmp_path, {
+        "flake.nix": flake({"vm": "aarch64-linux"}).replace("[ ./boot.nix ]", "[ ./boot.nix ./extra.nix ]"),
+        "boot.nix": CLEAN_BOOT.replace("boot.growPartition = true;", ""),
+        "extra.nix": "{ pkgs, ... }: { boot = pkgs.bootDefaults // { consoleLogLevel = 0; }; }\n",
+    })
+    found = {(f["code"], f["severity"]) for f in findings(tmp_path)}
+    assert ("ST107", "info") in found and {severity for _, severity in found} == {"info"}
+
+
 def test_a_builder_call_that_cannot_be_known_leaves_its_systems_unknown(tmp_path):
     # A public npins repository builds its hosts with `myLib.genAttrs hosts mkHost`, its own
     # library being one discovery cannot read: the hosts cannot be known.  Module-graph

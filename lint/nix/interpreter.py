@@ -377,6 +377,9 @@ class Interpreter:
             name = self.attr_name(part, env, source)
             if name is None:
                 return v.Unknown(span, "dynamic attribute")
+            if isinstance(value, v.PartlyKnown) and (known := value.select(name)) is not None:
+                value = v.force(known)
+                continue
             if isinstance(value, (v.Unknown,)):
                 return v.Unknown(span, value.why)
             if isinstance(value, v.Symbolic):
@@ -542,6 +545,8 @@ def _first_named(node) -> Any:
 def _selector(interp: Interpreter, source_value: v.Lazy, name: str, span: Span):
     def compute() -> v.Value:
         value = v.force(source_value)
+        if isinstance(value, v.PartlyKnown) and (known := value.select(name)) is not None:
+            return v.force(known)
         if isinstance(value, v.Symbolic):
             return v.Symbolic(value.path + (name,), span)
         if isinstance(value, v.Unknown):

@@ -82,12 +82,15 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
             return left.updated(right)   # `lib // { mkHost = …; }`, `mkEnableOption "x" // { default = true; }`
         # `nixpkgs.lib // home.lib // (import ./lib …)` (`//` binds to the right): the right
         # side's names win whatever the left holds; any other name cannot be known
+        if isinstance(right, v.AttrsV) and isinstance(left, (v.Unknown, v.Symbolic)):
+            earlier = left.select if isinstance(left, v.PartlyKnown) else (lambda name: None)
+            return v.PartlyKnown(span, "attribute-set update with a value that cannot be known", lambda name: (
+                right.attrs[name].value if name in right.attrs else earlier(name)))
+        if isinstance(right, v.PartlyKnown):
+            return v.PartlyKnown(span, right.why, right.select)
         from .nixlib import Namespace   # (here: nixlib's functions import this module)
-        if isinstance(left, (v.Unknown, v.Symbolic)) and isinstance(right, v.AttrsV):
-            return Namespace(f"({_described(left)}) // {{ … }}", lambda name: (
-                right.attrs[name].value if name in right.attrs else None))
-        if isinstance(right, Namespace):
-            return Namespace(f"({_described(left)}) // {right.name}", right.members)
+        if isinstance(right, Namespace):   # (its members: None where a name is not modelled)
+            return v.PartlyKnown(span, "attribute-set update with a value that cannot be known", right.members)
         return v.Unknown(span, "attribute-set update with a value that cannot be known")
     if op == "+":
         left, right = v.as_string(left), v.as_string(right)
@@ -144,6 +147,3 @@ def _update_of_property(left: v.Value, right: v.Value, span: Span) -> v.Value | 
         return v.Unknown(span, "attribute-set update of a lib.mkIf/mkMerge/mkOverride value")
     return None
 
-
-def _described(value: v.Value) -> str:
-    return value.span.text if value.span is not None else "a value that cannot be known"

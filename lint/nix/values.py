@@ -179,6 +179,21 @@ class Unknown(Value):
         return self.why or "<unknown>"
 
 
+class PartlyKnown(Unknown):
+    """`X // { mkHost = …; }` with X unknown: a set of which some names are known (the right
+    side's, which win whatever X holds).  It is unknown everywhere -- the module layer takes
+    it, as a definition, to define anything -- but selecting a known name gives its value."""
+
+    __slots__ = ("known",)
+
+    def __init__(self, span: Span | None, why: str, known: Callable[[str], "Lazy | None"]):
+        super().__init__(span, why)
+        self.known = known   # name -> its value, or None where it cannot be known
+
+    def select(self, name: str) -> "Lazy | None":
+        return self.known(name)
+
+
 # --- NixOS module-system properties -------------------------------------------------
 
 class Override(Value):

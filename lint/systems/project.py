@@ -14,6 +14,7 @@ its modules in NixOS order and the effective configuration.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -80,7 +81,7 @@ class Unit:
     def names(self) -> list[str]:
         return [s.name for s in self.systems]
 
-    @property
+    @functools.cached_property
     def unread(self) -> list[str]:
         """The modules of its systems the linter cannot read, as written (a flake input's,
         `"${modulesPath}/…"`): taken to define nothing, which what only a whole system can
