@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from lintutil import FIXTURES, write_tree
 from stereos_lint.checking.engine import load_rules, run
 from stereos_lint.interfaces.cli import main
+from stereos_lint.nix.interpreter import Interpreter
 from stereos_lint.systems.project import Project
 
 CLEAN_BOOT = (FIXTURES / "stereos" / "clean" / "boot.nix").read_text()
@@ -904,6 +905,19 @@ def test_a_module_value_updated_over_an_unknown_set_may_define_anything_under_it
     })
     found = {(f["code"], f["severity"]) for f in findings(tmp_path)}
     assert ("ST107", "info") in found and {severity for _, severity in found} == {"info"}
+
+
+def test_only_nixpkgs_own_lib_is_taken_for_nixpkgs_lib():
+    from stereos_lint.nix.parser import parse_source
+    from stereos_lint.nix.source import SourceFile
+    from stereos_lint.systems.builders import is_nixpkgs_lib
+
+    def taken(text: str) -> bool:
+        parsed = parse_source(SourceFile("/x.nix", text.encode()))
+        return is_nixpkgs_lib(Interpreter(None).eval_file(parsed.source, parsed.root))
+    assert [taken(t) for t in ('"${sources.nixpkgs}/lib"', '"${inputs.nixpkgs}/lib/default.nix"', "<nixpkgs/lib>",
+                               '"${nixpkgs-wayland}/lib"', '"${inputs.nixpkgs-wayland}/lib"', '"${self}/lib"')] == [
+        True, True, True, False, False, False]
 
 
 def test_a_builder_call_that_cannot_be_known_leaves_its_systems_unknown(tmp_path):

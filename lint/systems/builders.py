@@ -321,7 +321,7 @@ def is_nixos_entry(value: v.Value) -> bool:
 
 
 # nixpkgs' lib imported by path: `<nixpkgs/lib>`, `"${sources.nixpkgs}/lib"`, `"${nixpkgs}/lib"`
-_NIXPKGS_LIB = re.compile(r'<nixpkgs/lib>|"?\$\{[^}]*nixpkgs[^}]*\}/lib(?:/default\.nix)?"?')
+_NIXPKGS_LIB = re.compile(r'<nixpkgs/lib>|"?\$\{\s*(?:[\w\'.-]*\.)?nixpkgs\s*\}/lib(?:/default\.nix)?"?')
 
 
 def is_nixpkgs_lib(value: v.Value) -> bool:
