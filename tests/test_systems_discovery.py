@@ -1104,6 +1104,33 @@ def test_a_dendritic_flake_made_of_every_file_import_tree_finds(tmp_path):
     assert findings(tmp_path) == []
 
 
+def test_every_flake_parts_module_of_a_large_tree_is_read_on_every_run(tmp_path):
+    # Modules are told apart by identity, to read a module imported twice once.  A module
+    # function's value is made anew and dropped once read: when it was told apart by a bare
+    # id(), a later module's value could reuse the address and be skipped -- which of 160,
+    # if any, changed from run to run.
+    tree = {"flake.nix": IMPORT_TREE_FLAKE}
+    for index in range(160):
+        tree[f"modules/m{index:03d}.nix"] = (
+            f"{{ ... }}: let flake.modules.nixos.m{index} = {{ networking.hostName = \"m{index}\"; }}; "
+            "in { inherit flake; }\n" if index % 2 == 0 else
+            f"{{ flake.modules.nixos.m{index} = {{ pkgs, ... }}: {{ services.getty.helpLine = \"m{index}\"; }}; }}\n")
+    names = " ".join(f"m{index}" for index in range(160))
+    tree["modules/host.nix"] = f"""{{ inputs, ... }}: {{
+  flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem {{
+    system = "x86_64-linux";
+    modules = with inputs.self.modules.nixos; [ {names} ];
+  }};
+}}
+"""
+    write_tree(tmp_path, tree)
+    files = sorted(str(p) for p in tmp_path.rglob("*.nix"))
+    for _ in range(6):
+        [unit] = Project(files).units
+        assert unit.unread == []
+        assert len({m.path for m in unit.modules}) == 160
+
+
 def test_a_dendritic_flake_whose_systems_are_its_own_option_of_modules(tmp_path):
     # The dendritic shape: a flake-parts option `configurations.nixos.NAME.module` (a
     # deferredModule), its systems `lib.flip lib.mapAttrs config.configurations.nixos …`,
@@ -1605,6 +1632,30 @@ def test_identical_systems_are_evaluated_once(tmp_path):
     assert [s.name for s in project.systems] == ["vm", "packages.aarch64-linux.image", "packages.x86_64-linux.image"]
     assert [(u.names, u.arch) for u in project.units] == [
         (["vm", "packages.aarch64-linux.image"], "aarch64-linux"), (["packages.x86_64-linux.image"], "x86_64-linux")]
+
+
+def test_systems_alike_but_for_what_their_inline_modules_define_are_told_apart(tmp_path):
+    # An inline module is compared by what it defines only where all else is alike; a file
+    # a system's module loads with `import` is no file of discovery's, whenever it is loaded.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs }: let
+    mk = name: nixpkgs.lib.nixosSystem {
+      system = "aarch64-linux";
+      modules = [ ./boot.nix { networking.hostName = name; users.users.me = import ./me.nix; } ];
+    };
+  in {
+    nixosConfigurations = { a = mk "a"; b = mk "b"; again = mk "a"; };
+  };
+}
+""",
+        "boot.nix": CLEAN_BOOT,
+        "me.nix": "{ isNormalUser = true; }\n",
+    })
+    project = Project(sorted(str(p) for p in tmp_path.glob("*.nix")))
+    assert [u.names for u in project.units if u.whole] == [["a", "again"], ["b"]]
+    [repository] = project.repositories
+    assert repository.discovery.files == [str(tmp_path / "flake.nix")]
 
 
 def test_a_fragment_is_judged_on_what_it_defines_never_on_what_it_leaves_unset(tmp_path):

@@ -160,6 +160,7 @@ class _Discoverer:
         self.lib = self.interp.builtins.lib
         self.result.impure = self.interp.impure
         self.result.data_files = self.interp.data_files
+        self.finished = False   # later, module values written in these files may still import others
 
     def run(self, candidates) -> Discovery:
         flake = os.path.join(self.root, "flake.nix")
@@ -186,6 +187,7 @@ class _Discoverer:
                 and _exports_no_nixos_module(outputs)
         else:
             self._non_flake(candidates)
+        self.finished = True
         return self.result
 
     # -- entry points -----------------------------------------------------------------------
@@ -323,7 +325,8 @@ class _Discoverer:
                 self.unreadable.append(path)
                 self.values[path] = v.Unknown(None, f"{path} does not parse")
             else:
-                self.result.files.append(path)
+                if not self.finished:   # (a file a system's module imports later is no helper)
+                    self.result.files.append(path)
                 self.values[path] = self.interp.eval_file(parsed.source, parsed.root)
         return self.values[path]
 

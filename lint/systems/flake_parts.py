@@ -58,7 +58,7 @@ class FlakeParts:
         per_system: list[v.Lazy] = []
         systems: list[str] = []
         queue: list[v.Lazy] = [module]
-        seen: set[int] = set()
+        seen: dict[int, v.AttrsV] = {}   # (held: a freed module's id could be another's)
         modelled: dict[tuple[str, ...], FlakeModule] = {}
         settings: list[dict[str, v.Attr]] = []   # what each module sets
         all_read = False   # then `config` is the merge of what they set
@@ -82,7 +82,7 @@ class FlakeParts:
                 continue
             if id(value) in seen:
                 continue
-            seen.add(id(value))
+            seen[id(value)] = value
             attrs = value.attrs
             if "imports" in attrs:
                 imported = v.force(attrs["imports"].value)
