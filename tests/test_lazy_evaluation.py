@@ -90,3 +90,20 @@ def test_a_forcing_call_behind_a_let_is_still_found_by_nx004(tmp_path):
     project = Project([str(tmp_path / "vm.nix"), str(tmp_path / "base.nix")])
     config = project.config(str(tmp_path / "vm.nix"))
     assert config.forced_options() == [("boot", "kernelParams")]
+
+
+@pytest.mark.parametrize("text, found", [
+    (b'{ lib, ... }: { a = lib.mkIf true { b = 1; } // { c = 2; }; }', True),
+    (b'{ lib, ... }: { url = "https://example.org"; a = lib.mkIf true { b = 1; } // { c = 2; }; }', True),
+    (b'{ lib, ... }: { a = lib.mkIf true ({ b = 1; }//{ c = 2; }); }', False),   # `//` inside mkIf's value
+    (b'{ ... }: { url = "https://example.org"; repo = "git+ssh://git@host/x"; f = "file:///etc"; }', False),
+])
+def test_a_module_is_evaluated_whole_for_nx005_only_where_its_text_may_hold_the_operator(text, found):
+    """A `//` right after a `:` is a URL's, never the update operator: such a module is not
+    evaluated whole to look for `mkIf … // { … }`."""
+    source = SourceFile("/virtual/u.nix", text)
+    interp = Interpreter("x86_64-linux")
+    module = load_module(source.path, source.path, parse_source(source), interp)
+    assert bool(module.dropped_updates) is found
+    opened = module.defs._everything is not None
+    assert opened is (b"//" in text.replace(b"://", b""))

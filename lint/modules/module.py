@@ -116,10 +116,10 @@ class Module:
     @property
     def dropped_updates(self) -> list:
         """The `mkIf … // { … }` evaluated in its file (operators.DroppedUpdate): where its
-        text has a `//`, the whole module is evaluated to find them."""
+        text has a `//` that may be the operator, the whole module is evaluated to find them."""
         if self._dropped is None:
             self._dropped = []
-            if self.parsed is not None and b"//" in self.parsed.source.data and self._interp is not None:
+            if self.parsed is not None and self._interp is not None and _writes_update(self.parsed):
                 for definition in self.defs.definitions:
                     v.to_python(definition.value)
                 self._dropped = [u for u in self._interp.dropped_updates if u.span.path == self.path]
@@ -129,6 +129,18 @@ class Module:
     def identity(self) -> str:
         """What `collectModules` knows it by: its `key`, else its file (or place)."""
         return self.declared_key or self.key
+
+
+def _writes_update(parsed: ParsedFile) -> bool:
+    """Whether the file's text has a `//` not right after a `:` -- the one in a URL
+    (`https://`, `git+ssh://`), which most `//` in configurations are, is never the operator."""
+    if "update operator" not in parsed.facts:
+        data = parsed.source.data
+        at = data.find(b"//")
+        while at > 0 and data[at - 1] == 0x3A:   # ":"
+            at = data.find(b"//", at + 2)
+        parsed.facts["update operator"] = at != -1
+    return parsed.facts["update operator"]
 
 
 def resolve_import_path(path: str) -> tuple[str, bool]:
