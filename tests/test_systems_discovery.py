@@ -1658,6 +1658,51 @@ def test_systems_alike_but_for_what_their_inline_modules_define_are_told_apart(t
     assert repository.discovery.files == [str(tmp_path / "flake.nix")]
 
 
+def test_a_module_list_partly_known_keeps_its_known_modules(tmp_path):
+    # `[ ./hosts/${hostName} ] ++ optionals cond [ … ]`: with cond unknown, the host's module
+    # is still read (the unknown part is opaque, and a gap); a flake input is a set, never null.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs, home-manager }: let
+    mkHost = { hostName, home-manager ? null }: nixpkgs.lib.nixosSystem {
+      system = "aarch64-linux";
+      modules = [ ./hosts/${hostName} ]
+        ++ nixpkgs.lib.optionals (home-manager != null) [ home-manager.nixosModules.home-manager ]
+        ++ nixpkgs.lib.optionals (builtins.getEnv "CI" != "") [ ./ci.nix ];
+    };
+  in {
+    nixosConfigurations.box = mkHost { hostName = "box"; inherit home-manager; };
+  };
+}
+""",
+        "hosts/box/default.nix": "{ imports = [ ../../boot.nix ] ++ (if builtins.getEnv \"X\" == \"\" then [ ] else [ ./x.nix ]); }\n",
+        "boot.nix": CLEAN_BOOT,
+        "ci.nix": "{ }\n",
+    })
+    [box] = systems(tmp_path)
+    assert [Path(m).relative_to(tmp_path).as_posix() for m in box["modules"]] == ["hosts/box/default.nix", "boot.nix"]
+    assert box["opaque"] == ["home-manager.nixosModules.home-manager",
+                             'nixpkgs.lib.optionals (builtins.getEnv "CI" != "") [ ./ci.nix ]',
+                             'if builtins.getEnv "X" == "" then [ ] else [ ./x.nix ]']
+    assert any(g.startswith("part of the module list cannot be known") for g in box["gaps"])
+    assert [f["code"] for f in findings(tmp_path) if f["severity"] == "error"] == []
+
+
+def test_a_system_none_of_whose_modules_can_be_read_is_not_judged(tmp_path):
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs, clan }: {
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem { system = "aarch64-linux"; modules = clan.modules; };
+    nixosConfigurations.b = nixpkgs.lib.nixosSystem { system = "aarch64-linux"; modules = [ clan.nixosModules.default ]; };
+  };
+}
+""",
+    })
+    assert [(s["name"], s["opaque"]) for s in systems(tmp_path)] == [("a", ["clan.modules"]),
+                                                                     ("b", ["clan.nixosModules.default"])]
+    assert findings(tmp_path) == []
+
+
 def test_a_fragment_is_judged_on_what_it_defines_never_on_what_it_leaves_unset(tmp_path):
     write_tree(tmp_path, {
         "flake.nix": flake({"vm": "aarch64-linux"}),

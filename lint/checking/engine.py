@@ -124,7 +124,10 @@ def _raw_findings(project: Project, rules: list[Rule], mapper: Mapper,
     for unit in units:
         for path in unit.files:   # (an inline module's own file too: Module.written_in)
             configs_by_file.setdefault(path, []).append(unit.config)
-    judged_units = [unit for unit in units if config_rules and not root_unreadable(project, unit)]
+    # (a system none of whose modules can be read -- its list cannot be known, or it is made of
+    # inputs' modules only -- has nothing of the repository's to judge: its findings would all
+    # rest on the assumption that what the linter cannot read sets nothing)
+    judged_units = [unit for unit in units if config_rules and unit.modules and not root_unreadable(project, unit)]
     checked = [path for path in project.checked_files if report is None or path in report]
 
     def task(index: int) -> list[Finding]:

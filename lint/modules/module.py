@@ -198,10 +198,14 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
 
 def _imports(item: v.Lazy, path: str) -> list[ImportEntry]:
     value = v.force(item)
-    if not isinstance(value, v.ListV):
+    if isinstance(value, v.PartlyKnownList):   # `[ ./a.nix ] ++ optionals cond [ ./b.nix ]`: the known items
+        elements = [e for part in value.parts for e in (part.items if isinstance(part, v.ListV) else [part])]
+    elif isinstance(value, v.ListV):
+        elements = value.items
+    else:
         return [ImportEntry(value.span, written=_text(value), external=True)]
     entries = []
-    for element in value.items:
+    for element in elements:
         entry = v.force(element)
         written = _text(entry)
         if isinstance(entry, v.PathV) and entry.resolved:

@@ -21,6 +21,24 @@ def is_fully_known(value: Any) -> bool:
     return True
 
 
+def _list_parts(value: v.Value) -> tuple[v.Value, ...]:
+    if isinstance(value, v.PartlyKnownList):
+        return value.parts
+    return (value,)
+
+
+def _is_null(value: v.Value) -> bool:
+    return isinstance(value, v.Const) and value.value is None
+
+
+def _never_null(value: v.Value) -> bool:
+    """A value that cannot be null even where what it holds cannot be known: a set (a modelled
+    one -- a flake input, lib -- or one updated over an unknown one), a list, a string, a path,
+    a function."""
+    return isinstance(value, (v.AttrsV, v.Extensible, v.PartlyKnown, v.PartlyKnownList, v.ListV, v.Str, v.PathV,
+                              v.Lambda, v.Primop))
+
+
 def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) -> v.Value:
     if op in ("&&", "||", "->"):
         known_left = v.truth(left)
@@ -50,6 +68,8 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
         return v.Unknown(span, f"{op} on a value that cannot be known")
 
     right = interp.eval(right_node, env, source)
+    if op in ("==", "!=") and (_is_null(left) and _never_null(right) or _is_null(right) and _never_null(left)):
+        return v.Const(op == "!=", span)   # `home-manager != null`, an input: a set, whatever it holds
     if op in ("==", "!="):
         a, b = v.to_python(left), v.to_python(right)
         if not (is_fully_known(a) and is_fully_known(b)):
@@ -68,6 +88,9 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
     if op == "++":
         if isinstance(left, v.ListV) and isinstance(right, v.ListV):
             return v.ListV(left.items + right.items, span)
+        if any(isinstance(side, (v.ListV, v.PartlyKnownList)) for side in (left, right)):
+            return v.PartlyKnownList(span, "list concatenation with a value that cannot be known",
+                                     _list_parts(left) + _list_parts(right))
         return v.Unknown(span, "list concatenation with a value that cannot be known")
     if op == "//":
         property_ = _update_of_property(left, right, span)

@@ -194,6 +194,18 @@ class PartlyKnown(Unknown):
         return self.known(name)
 
 
+class PartlyKnownList(Unknown):
+    """`[ ./host ] ++ lib.optionals cond [ … ]` with cond unknown: a list whose parts are known
+    lists or values that cannot be known, in order.  Unknown everywhere but where its parts
+    are asked for (a system's module list, a module's imports: the known items are read)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, span: Span | None, why: str, parts: tuple[Value, ...]):
+        super().__init__(span, why)
+        self.parts = parts   # ListV or a value that cannot be known (a list whose items cannot be)
+
+
 # --- NixOS module-system properties -------------------------------------------------
 
 class Override(Value):

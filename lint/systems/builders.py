@@ -211,11 +211,19 @@ class Builders:
         value = v.force(item)
         if isinstance(value, v.ListV):
             elements = value.items
+        elif isinstance(value, v.PartlyKnownList):   # `[ ./host ] ++ optionals cond [ … ]`: the known items
+            elements = []
+            for part in value.parts:
+                if isinstance(part, v.ListV):
+                    elements.extend(part.items)
+                else:   # (modules all the same, which the linter cannot read: see _module)
+                    system.gaps.append(f"part of the module list cannot be known: {describe(part)}")
+                    elements.append(part)
         elif single or isinstance(value, (v.AttrsV, v.Lambda, v.PathV)):
             elements = [item]
-        else:
+        else:   # (a module all the same, which the linter cannot read: the system is judged on nothing)
             system.gaps.append(f"the module list cannot be known: {describe(value)}")
-            return []
+            return [ModuleRef(OPAQUE, describe(value), span=value.span)]
         refs = [ref for ref in (self._module(element, system) for element in elements) if ref is not None]
         system.gaps.extend(f"module {ref.text} does not exist ({ref.path})" for ref in refs
                            if ref.kind == FILE and not ref.exists)
@@ -234,7 +242,8 @@ class Builders:
         if isinstance(value, (v.Symbolic, Namespace, SystemPart, v.PathV)):
             return ModuleRef(OPAQUE, text, span=value.span)
         why = value.why if isinstance(value, v.Unknown) and value.why else "it is not a module that can be known"
-        system.gaps.append(f"module {text} cannot be known: {why}")
+        if not any(gap.endswith(f": {text}") for gap in system.gaps):
+            system.gaps.append(f"module {text} cannot be known: {why}")
         # (a module all the same, which the linter cannot read: what only the whole system can
         # prove assumes it sets nothing, and says so)
         return ModuleRef(OPAQUE, text, span=value.span)
