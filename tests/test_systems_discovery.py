@@ -459,11 +459,13 @@ def test_flake_utils_plus_hosts_merged_with_their_defaults(tmp_path):
     hostDefaults.extraArgs.owner = "ada";
     hosts.pc.modules = [ ./hosts/pc.nix modules.net ];
     hosts.pi = { system = "aarch64-linux"; modules = [ ./hosts/pi.nix ]; };
-    hosts.mac = { system = "aarch64-darwin"; output = "darwinConfigurations"; builder = darwin.lib.darwinSystem; };
+    hosts.mac = { system = "aarch64-darwin"; output = "darwinConfigurations"; builder = darwin.lib.darwinSystem;
+                  modules = [ ./hosts/mac.nix ]; };
     nixosModules.boot = modules.boot;
   };
 }
 """,
+        "hosts/mac.nix": "{ ... }: { documentation.enable = true; }\n",
         "config/boot.nix": CLEAN_BOOT,
         "config/net/default.nix": "{ ... }: { imports = [ ./dns.nix ]; networking.firewall.enable = false; }\n",
         "config/net/dns.nix": "{ ... }: { networking.nameservers = [ \"10.0.2.3\" ]; }\n",
@@ -476,6 +478,7 @@ def test_flake_utils_plus_hosts_merged_with_their_defaults(tmp_path):
                      "pi": ("aarch64-linux", ["config/boot.nix", "hosts/pi.nix"], ["flake-utils-plus.modules"])}
     [record] = json.loads(invoke("eval", "networking.hostName", "--system", "pc", "--json", tmp_path).output)
     assert record["value"] == "ada-pc"
+    assert not any(f["file"].endswith("mac.nix") for f in findings(tmp_path))   # nix-darwin's, not NixOS's
 
 
 CLAN_TREE = {
@@ -1328,8 +1331,10 @@ in { meta.nixpkgs = import inputs.nixpkgs { system = "aarch64-linux"; }; } // bu
 
 
 def test_snowfall_lib_systems_are_its_folders_with_every_nixos_module(tmp_path):
-    # systems/ARCH-linux/HOST, with every default.nix under modules/nixos; a darwin target
-    # is no NixOS system; snowfall's special arguments reach the modules.
+    # systems/ARCH-linux/HOST, with every default.nix under modules/nixos; a virtual target
+    # (a nixos-generators format in its name) is a NixOS system on its Linux architecture; a
+    # darwin target, modules/darwin, modules/home and homes are nix-darwin's and home-manager's
+    # modules, never judged as NixOS's; snowfall's special arguments reach the modules.
     write_tree(tmp_path, {
         "flake.nix": """{
   inputs.snowfall-lib.url = "github:snowfallorg/lib";
@@ -1342,19 +1347,26 @@ def test_snowfall_lib_systems_are_its_folders_with_every_nixos_module(tmp_path):
 }
 """,
         "systems/aarch64-linux/web/default.nix": "{ host, namespace, ... }: { networking.hostName = host + \"-\" + namespace; }\n",
-        "systems/aarch64-darwin/mac/default.nix": "{ boot.growPartition = false; }\n",
+        "systems/aarch64-darwin/mac/default.nix": "{ imports = [ ./mac.nix ]; boot.growPartition = false; }\n",
+        "systems/aarch64-darwin/mac/mac.nix": "{ documentation.enable = true; }\n",
+        "systems/aarch64-install-iso/usb/default.nix": "{ imports = [ ../../../modules/nixos/boot ]; }\n",
+        "modules/darwin/dock/default.nix": "{ documentation.enable = true; }\n",
+        "modules/home/shell/default.nix": "{ programs.command-not-found.enable = true; }\n",
+        "homes/aarch64-linux/me@web/default.nix": "{ imports = [ ./gone.nix ]; documentation.enable = true; }\n",
         "modules/nixos/boot/default.nix": CLEAN_BOOT,
         "modules/nixos/boot/unused.nix": "{ }\n",
         "extra.nix": "{ time.timeZone = \"UTC\"; }\n",
     })
-    [web] = systems(tmp_path)
+    web, usb = systems(tmp_path)
     assert (web["name"], web["system"], web["gaps"]) == ("web", "aarch64-linux", [])
     assert [Path(m).relative_to(tmp_path).as_posix() for m in web["modules"]] == [
         "systems/aarch64-linux/web/default.nix", "modules/nixos/boot/default.nix", "extra.nix"]
+    assert (usb["name"], usb["system"], usb["opaque"]) == (
+        "install-isoConfigurations.usb", "aarch64-linux", ["snowfall-lib.modules", "nixos-generators.formats.install-iso"])
     [record] = json.loads(invoke("eval", "networking.hostName", "--system", "web", "--json", tmp_path).output)
     assert record["value"] == "web-mine"
-    # the darwin host is a fragment: judged on the value it defines, never on what it leaves unset
-    assert [(f["code"], Path(f["file"]).parent.name) for f in findings(tmp_path)] == [("ST107", "mac")]
+    # (a missing import of a home-manager module is still one: its evaluation fails too)
+    assert [(f["code"], Path(f["file"]).parent.name) for f in findings(tmp_path)] == [("NX003", "me@web")]
 
 
 def test_special_args_made_from_the_flake_inputs_reach_the_modules(tmp_path):
@@ -1701,6 +1713,96 @@ def test_a_system_none_of_whose_modules_can_be_read_is_not_judged(tmp_path):
     assert [(s["name"], s["opaque"]) for s in systems(tmp_path)] == [("a", ["clan.modules"]),
                                                                      ("b", ["clan.nixosModules.default"])]
     assert findings(tmp_path) == []
+
+
+def test_modules_of_nix_darwin_and_home_manager_are_no_nixos_fragments(tmp_path):
+    # They set options of their own module systems (home-manager's `programs.*`, nix-darwin's
+    # `documentation.*`): judged as NixOS fragments they gave false SPEC errors.  Whether
+    # given to darwinSystem, homeManagerConfiguration, a flake-utils-plus darwin host, or to
+    # home-manager's NixOS module (a path, `import`, `{ imports = … }`, sharedModules); what
+    # they import too.  A missing import among them is still reported.
+    HOME = "{{ pkgs, ... }}: {{ imports = [ {imports} ]; programs.command-not-found.enable = true; }}\n"
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs, darwin, home-manager }: {
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+      system = "aarch64-linux";
+      modules = [
+        ./boot.nix
+        home-manager.nixosModules.home-manager
+        {
+          home-manager.users.a = ./home/a.nix;
+          home-manager.users.b = { imports = [ ./home/b.nix ]; };
+          home-manager.users.c = import ./home/c.nix;
+          home-manager.sharedModules = [ ./home/shared.nix ];
+        }
+      ];
+    };
+    darwinConfigurations.mac = darwin.lib.darwinSystem { system = "aarch64-darwin"; modules = [ ./mac.nix ]; };
+    homeConfigurations.me = home-manager.lib.homeManagerConfiguration {
+      pkgs = nixpkgs.legacyPackages.aarch64-linux;
+      modules = [ ./home/me.nix ];
+    };
+  };
+}
+""",
+        "boot.nix": CLEAN_BOOT,
+        "home/a.nix": HOME.format(imports="./common.nix"),
+        "home/b.nix": HOME.format(imports=""),
+        "home/c.nix": HOME.format(imports=""),
+        "home/shared.nix": "{ documentation.enable = true; }\n",
+        "home/me.nix": HOME.format(imports="./gone.nix"),
+        "home/common.nix": "{ documentation.man.enable = true; }\n",
+        "mac.nix": "{ imports = [ ./mac-more.nix ]; documentation.enable = true; }\n",
+        "mac-more.nix": "{ programs.command-not-found.enable = true; }\n",
+    })
+    assert [s["name"] for s in systems(tmp_path)] == ["box"]
+    assert [(f["code"], Path(f["file"]).name) for f in findings(tmp_path)] == [("NX003", "me.nix")]
+
+
+def test_a_systems_module_that_does_not_exist_is_reported_and_assumed(tmp_path):
+    # Nix refuses the system (NX003, where its list is written); what only the whole system
+    # can prove names the file among what it assumes sets nothing.
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs }: let
+    mk = name: nixpkgs.lib.nixosSystem { system = "aarch64-linux"; modules = [ ./hosts/${name}.nix ./common.nix ]; };
+  in {
+    nixosConfigurations = { a = mk "a"; b = mk "b"; };
+  };
+}
+""",
+        "hosts/a.nix": "{ }\n",
+        "common.nix": "{ networking.hostName = \"x\"; }\n",
+    })
+    found = findings(tmp_path)
+    assert [(f["code"], Path(f["file"]).name, f["message"]) for f in found if f["code"] == "NX003"] == [
+        ("NX003", "flake.nix", "modules entry ./hosts/${name}.nix of system b points to "
+                               f"{tmp_path / 'hosts' / 'b.nix'}, which does not exist")]
+    not_set = sorted(f["message"] for f in found if f["code"] == "ST107")
+    assert not_set == ["boot.growPartition is not set but the SPEC requires true: the root file system is resized on "
+                       "first boot, and the partition must grow with it (assuming that ./hosts/${name}.nix, which the "
+                       "linter cannot read, sets nothing here) (in 1 of 2 systems: b)",
+                       "boot.growPartition is not set but the SPEC requires true: the root file system is resized on "
+                       "first boot, and the partition must grow with it (in 1 of 2 systems: a)"]
+
+
+def test_a_finding_at_a_declaration_says_which_systems_it_is_about(tmp_path):
+    # x and y are one evaluation, declared at x: a finding there holds for y too
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs }: let
+    mk = modules: nixpkgs.lib.nixosSystem { system = "aarch64-linux"; inherit modules; };
+  in {
+    nixosConfigurations = { x = mk [ ./a.nix ]; y = mk [ ./a.nix ]; z = mk [ ./a.nix ./grow.nix ]; };
+  };
+}
+""",
+        "a.nix": "{ networking.hostName = \"x\"; }\n",
+        "grow.nix": "{ boot.growPartition = true; }\n",
+    })
+    [grow] = [f for f in findings(tmp_path) if f["code"] == "ST107"]
+    assert (Path(grow["file"]).name, grow["message"].endswith("(in 2 of 3 systems: x, y)")) == ("flake.nix", True)
 
 
 def test_a_fragment_is_judged_on_what_it_defines_never_on_what_it_leaves_unset(tmp_path):

@@ -219,11 +219,16 @@ def merge_units(judged: list[tuple[Unit, list[Finding]]]) -> list[Finding]:
     every system but not on every architecture: once per architecture (" on x86_64-linux").
     In some systems only: once, saying which."""
     holders: dict[str, set[tuple[str, str | None]]] = {}     # file -> every (system, arch) containing it
+    declaring: dict[str, set[tuple[str, str | None]]] = {}   # file -> every (system, arch) declared in it
     for unit, _ in judged:
         labels = _labels(unit)
         for path in unit.files:   # (a fragment reports only in the fragments: it holds no other file)
             if unit.reportable is None or path in unit.reportable:
                 holders.setdefault(path, set()).update(labels)
+        for system in unit.systems if unit.whole else ():
+            if system.declared_at is not None:
+                declaring.setdefault(system.declared_at.path, set()).update(
+                    label for label in labels if label[0] == system.name)
     groups: dict[tuple, list[tuple[Finding, Unit]]] = {}
     for unit, found in judged:
         for finding in found:
@@ -232,7 +237,10 @@ def merge_units(judged: list[tuple[Unit, list[Finding]]]) -> list[Finding]:
     merged: list[Finding] = []
     for (*_, message), group in groups.items():
         held = set().union(*(_labels(unit) for _, unit in group))
-        every = holders.get(group[0][0].span.path) or held
+        # (a finding at a system's declaration -- in a file no system holds -- is about the
+        # systems declared there: it says which, where not all)
+        path = group[0][0].span.path
+        every = holders.get(path) or declaring.get(path, set()) | held
         first = group[0][0]
         # What a system finding assumes, of the modules the linter cannot read in any of its systems
         assumed = assuming(list(dict.fromkeys(

@@ -180,6 +180,9 @@ class FileContext:
         found = {id(m): m for config in self.configs
                  if not of_systems or (config.whole and (guessed or not config.guessed))
                  for m in config.modules if m.path == path}
+        if not found and not of_systems and self.project is not None and path in self.project.foreign:
+            # (a module of nix-darwin's or home-manager's: in no NixOS evaluation, read alone)
+            return [self.project.module(path, self.project.architectures[0])]
         return list(found.values())
 
 

@@ -60,6 +60,9 @@ class Builders:
         self.parse = parse   # path -> ParsedFile | ReadProblem: a host's own file, where a library names it
         self.built: list[System] = []
         self.hives: dict[int, tuple] = {}   # colmena hives built (see flake_libraries/colmena.py)
+        # The modules of configurations of other module systems (nix-darwin's, home-manager's):
+        # their files set options NixOS does not have, and are judged as no NixOS module.
+        self.foreign: list[ModuleRef] = []
 
     # -- values given to the interpreter -------------------------------------------------
 
@@ -67,6 +70,10 @@ class Builders:
         members: dict[str, v.Lazy] = {
             "nixosSystem": v.Primop("nixosSystem", 1, self._nixos_system),
             "evalModules": v.Primop("evalModules", 1, self._eval_modules),
+            # (nix-darwin's and home-manager's lib: written only where the lib is theirs)
+            "darwinSystem": v.Primop("darwinSystem", 1, lambda span, args: self.foreign_build(span, args, "nix-darwin")),
+            "homeManagerConfiguration": v.Primop("homeManagerConfiguration", 1,
+                                                 lambda span, args: self.foreign_build(span, args, "home-manager")),
         }
         members.update(extra or {})
         return members
@@ -135,6 +142,19 @@ class Builders:
         return v.Primop("nixos", 1, self._nixos_entry)
 
     # -- the builders --------------------------------------------------------------------
+
+    def foreign_build(self, span: Span, arguments: v.Lazy, kind: str) -> v.Value:
+        """A configuration of another module system (`darwinSystem { modules; }`,
+        `homeManagerConfiguration { modules; }`): no NixOS system; its modules are recorded."""
+        args = v.force(arguments)
+        if isinstance(args, v.AttrsV) and "modules" in args.attrs:
+            self.foreign_modules(args.attrs["modules"].value)
+        return v.Unknown(span, f"a {kind} configuration")
+
+    def foreign_modules(self, modules: v.Lazy) -> None:
+        """Record `modules` (a list, or one module) as modules of another module system."""
+        scratch = System(name="", arch=None, declared_at=None, modules=[])
+        self.foreign.extend(ref for ref in self._modules(modules, scratch, single=False) if ref.kind != OPAQUE)
 
     def _nixos_system(self, span: Span, arguments: v.Lazy) -> v.Value:
         return self._build(span, arguments, "nixosSystem", "modules")

@@ -71,6 +71,8 @@ class Discovery:
     builds_none: bool = False
     impure: list[Span] = field(default_factory=list)     # getEnv calls, as they are evaluated (also later, lazily)
     data_files: list[str] = field(default_factory=list)  # files read as data (a JSON host list): discovery depends on them
+    # Modules of configurations of other module systems (nix-darwin, home-manager): no NixOS module
+    foreign: list[ModuleRef] = field(default_factory=list)
 
 
 def repository_root(path: str) -> str | None:
@@ -188,6 +190,7 @@ class _Discoverer:
         else:
             self._non_flake(candidates)
         self.finished = True
+        self.result.foreign = self.builders.foreign
         return self.result
 
     # -- entry points -----------------------------------------------------------------------

@@ -86,7 +86,7 @@ class Unit:
         """The modules of its systems the linter cannot read, as written (a flake input's,
         `"${modulesPath}/…"`): taken to define nothing, which what only a whole system can
         prove ("… is not set") assumes (see may_set)."""
-        return unread_modules(self.systems, self.modules)
+        return unread_modules(self.systems, self.modules, missing=True)
 
 
 # NixOS's own modules that the linter cannot read, by path, and the options they set (read
@@ -108,9 +108,13 @@ def may_set(module: str, options: tuple[str, ...]) -> bool:
     return any(a == b or a.startswith(b + ".") or b.startswith(a + ".") for a in options for b in known)
 
 
-def unread_modules(systems: list[System], modules: list[Module]) -> list[str]:
-    written = [ref.text for system in systems for ref in system.modules if ref.kind == OPAQUE]
-    written += [entry.written for module in modules for entry in module.imports if entry.external]
+def unread_modules(systems: list[System], modules: list[Module], missing: bool = False) -> list[str]:
+    """What the systems' modules name that the linter cannot read, as written: opaque modules,
+    and (`missing`) files that do not exist -- NX003 reports them; a finding assumes them too."""
+    written = [ref.text for system in systems for ref in system.modules
+               if ref.kind == OPAQUE or missing and ref.kind == FILE and not ref.exists]
+    written += [entry.written for module in modules for entry in module.imports
+                if entry.external or missing and entry.path is not None and not entry.exists]
     return list(dict.fromkeys(written))
 
 
@@ -166,6 +170,7 @@ class Project:
         self._reads_arch_of: dict[str, bool] = {}   # file -> whether its module asks the architecture
         self._interpreters: dict[str, Interpreter] = {}
         self._imported: set[str] = set()   # files modules load with `import` (see _importer)
+        self.foreign: set[str] = set()     # files of nix-darwin's and home-manager's modules (_foreign_files)
         self._arguments: dict[tuple, v.Value] = {}
         self._inline_keys: dict[tuple, list[int]] = {}
         self._repositories: list[Repository] | None = None
@@ -445,12 +450,18 @@ class Project:
             if self._requested_roots is not None:
                 return [unit for root in self._requested_roots for unit in self.root_units(root)]
             flake = self.canonical(os.path.join(repository.root, "flake.nix")) if repository.root else None
-            files = [f for f in repository.files if f != flake]
+            foreign = self._foreign_files(repository, [])
+            files = [f for f in repository.files if f != flake and f not in foreign]
             loaded = self._loaded_as_values()
+            roots = self._roots_of(files)
+            standing = {root: self.root_units(root) for root in roots
+                        if root not in loaded and not self._is_module_set(root)}
+            foreign |= self._foreign_files(repository, [u for units in standing.values() for u in units])
+            self.foreign |= foreign
             units: list[Unit] = []
-            for root in self._roots_of(files):
-                if root not in loaded and not self._is_module_set(root):
-                    units.extend(self.root_units(root))
+            for root in (r for r in roots if r not in foreign):
+                if root in standing:
+                    units.extend(standing[root])
                 elif self._may_define_watched(root):
                     # Loaded by `import` or `callPackage`, it is part of the file loading it --
                     # an overlay, a package, data, a module exported or imported through
@@ -464,12 +475,31 @@ class Project:
         if self._only is not None:
             units = [u for u in units if self._only & {*u.names, *(a for s in u.systems for a in s.aliases)}]
         discovery_files = set(repository.discovery.files) if repository.discovery else set()
-        fragments = [f for f in repository.files if f not in in_systems and f not in discovery_files]
+        foreign = self._foreign_files(repository, units)
+        self.foreign |= foreign
+        fragments = [f for f in repository.files
+                     if f not in in_systems and f not in discovery_files and f not in foreign]
         reportable = frozenset(fragments)
         for root in self._roots_of([f for f in fragments if self._may_define_watched(f)]):
             for unit in self._guarded_units(self._root_system(root, "fragment"), whole=False, key=("fragment", root)):
                 units.append(replace(unit, reportable=reportable))
         return units
+
+    def _foreign_files(self, repository: Repository, units: list[Unit]) -> set[str]:
+        """The files of the modules of nix-darwin's and home-manager's configurations, and of
+        the home-manager modules `units` give their users (and what they all import): they
+        set options NixOS does not have, so no fragment of NixOS's."""
+        refs = list(repository.discovery.foreign) if repository.discovery is not None else []
+        for unit in units:
+            refs += _home_manager_modules(unit.config)
+        if not refs:
+            return set()
+        try:
+            modules = self.closure(System("", None, None, list(refs)), self.architectures[0])
+        except Exception as error:   # a bug: the files are judged as fragments, and the failure reported
+            self._failed(repository.root or "", None, "reading nix-darwin's and home-manager's modules", error)
+            return set()
+        return {path for m in modules for path in (m.path, m.written_in) if path}
 
     def _roots_of(self, files: list[str]) -> list[str]:
         """Files that no other of `files` imports, in the given order."""
@@ -683,6 +713,32 @@ class Project:
         judged per architecture)."""
         units = self.root_units(root)
         return next((u.config for u in units if u.arch == arch), units[0].config)
+
+
+# NixOS options whose values are home-manager's modules (home-manager's NixOS module)
+HOME_MANAGER_MODULES = (("home-manager", "users"), ("home-manager", "sharedModules"))
+
+
+def _home_manager_modules(config: EffectiveConfig) -> list[ModuleRef]:
+    """The modules a system gives home-manager: `home-manager.users.NAME = ./home.nix` (or
+    `import ./home.nix`, or `{ imports = [ … ]; }`), `home-manager.sharedModules = [ … ]`; and
+    the files their values are written in, where a set was taken apart into definitions."""
+    refs: list[ModuleRef] = []
+    modules = {m.path for m in config.modules}
+    for definition in config.definitions_in(HOME_MANAGER_MODULES):
+        value = definition.value
+        for item in (value.items if isinstance(value, v.ListV) else [value]):
+            item = v.force(item)
+            if isinstance(item, v.PathV) and item.resolved:
+                path = item.resolved
+                path = os.path.join(path, "default.nix") if os.path.isdir(path) else path
+                refs.append(ModuleRef(FILE, path, path, exists=os.path.isfile(path)))
+            elif isinstance(item, (v.AttrsV, v.Lambda)) and item.span is not None and item.span.path not in modules:
+                refs.append(ModuleRef(INLINE, item.span.text, item.span.path, item, item.span))
+        span = definition.span
+        if span is not None and span.path not in modules and os.path.isfile(span.path):
+            refs.append(ModuleRef(FILE, span.path, span.path))   # (a leaf of a set written in another file)
+    return refs
 
 
 def _with_special(standard: v.AttrsV, special: Namespace) -> Namespace:

@@ -16,7 +16,8 @@ def check(ctx: FileContext):
     which an impure build reads from the machine it runs on: whether that file
     exists is not known here).
     The file's modules are read from the evaluations it is part of, a system's
-    or its own as a fragment.
+    or its own as a fragment; a system's own `modules = [ … ]` list is checked
+    in the file that writes it.
 
     Bad:
 
@@ -27,6 +28,11 @@ def check(ctx: FileContext):
         imports = [ ./hardware-configuration.nix ];
     """
     reported = set()
+    if ctx.project is not None:   # a system's own list of modules, written in this file
+        for ref, names in _missing_system_modules(ctx.project, ctx.parsed.source.path):
+            systems = f"system{'s' if len(names) > 1 else ''} {', '.join(names)}"
+            yield ctx.finding(ref.span, f"modules entry {ref.text} of {systems} points to {ref.path}, "
+                                        "which does not exist")
     for module in ctx.modules():
         for entry in module.imports:
             # (one written entry may name several files: `map (n: ./${n}) (attrNames (readDir ./.))`)
@@ -45,3 +51,16 @@ def _elsewhere(entry, root: str | None) -> bool:
     if root is None:
         return entry.written.lstrip('"').startswith("/")
     return os.path.commonpath([os.path.abspath(entry.path), root]) != root
+
+
+def _missing_system_modules(project, path: str) -> list[tuple]:
+    """The entries of systems' `modules` lists written in `path` that name no file (in the
+    repository), each with the systems whose list holds it."""
+    root = repository_root_of_file(path)
+    found: dict[tuple, tuple] = {}
+    for system in project.systems:
+        for ref in system.modules:
+            if ref.kind == "file" and not ref.exists and ref.span is not None and ref.span.path == path \
+                    and root is not None and os.path.commonpath([os.path.abspath(ref.path), root]) == root:
+                found.setdefault((ref.span.start, ref.span.end, ref.path), (ref, []))[1].append(system.name)
+    return list(found.values())

@@ -55,10 +55,11 @@ def _system(builders, span: Span, args: v.AttrsV, defaults: dict, own: dict) -> 
     """The host's system, or None where it is none of NixOS's."""
     setting = lambda name: own.get(name) or defaults.get(name)   # noqa: E731
     output = setting("output")
-    if output is not None and text_of(output) != "nixosConfigurations":
-        return None
     builder = setting("builder")
-    if builder is not None and not _is_nixos_system(v.force(builder.value)):
+    if output is not None and text_of(output) != "nixosConfigurations" or \
+            builder is not None and not _is_nixos_system(v.force(builder.value)):
+        # (nix-darwin's `darwinSystem`, say: its modules are no NixOS modules)
+        builders.foreign_modules(v.ListV(items_of(defaults.get("modules")) + items_of(own.get("modules")), span))
         return None
     special = {**({"inputs": args.attrs["inputs"]} if "inputs" in args.attrs else {}),
                **attrs_of(defaults.get("extraArgs")), **attrs_of(own.get("extraArgs")),

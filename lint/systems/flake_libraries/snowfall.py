@@ -4,7 +4,10 @@
 `modules/nixos`, `systems.modules.nixos` and `systems.hosts.HOST.modules`, with
 snowfall's own modules (opaque) and its special arguments (`namespace`, `host`,
 `system`, `target`, `format`, `virtual`, `inputs`, and `systems.hosts.HOST.specialArgs`).
-Other targets (darwin, virtual formats) are not NixOS systems it can name.
+A virtual target (`x86_64-install-iso`, `aarch64-sd-aarch64`: a nixos-generators format
+named in it) builds the same on its Linux architecture, as `FORMATConfigurations.HOST`.
+Darwin targets, `modules/darwin`, `modules/home` and `homes` are nix-darwin's and
+home-manager's modules, not NixOS's.
 """
 from __future__ import annotations
 
@@ -19,6 +22,12 @@ from .settings import attrs_of, items_of
 
 URL = re.compile(r"(?:^|[:/])snowfallorg/lib(?:$|[/?#.])")
 LINUX_TARGET = re.compile(r"[a-z0-9_]+-linux")
+# nixos-generators' formats a target may name, in the order snowfall-lib looks for them
+# in it (snowfall-lib/system/virtual-systems.nix): the first one the target holds counts.
+VIRTUAL_FORMATS = ("amazon", "azure", "cloudstack", "do", "gce", "hyperv", "install-iso-hyperv", "install-iso",
+                   "iso", "kexec", "kexec-bundle", "kubevirt", "lxc-metadata", "lxc", "openstack", "proxmox", "qcow",
+                   "raw", "raw-efi", "sd-aarch64-installer", "sd-aarch64", "vagrant-virtualbox", "virtualbox",
+                   "vm-bootloader", "vm-nogui", "vmware", "vm")
 
 
 def value(builders, repository: str) -> v.Value:
@@ -31,8 +40,7 @@ def _snowfall(builders) -> Namespace:
         if not isinstance(given, v.AttrsV):
             return v.Unknown(span, "snowfall-lib's mkFlake of settings that cannot be known")
         options = {**(base or {}), **given.attrs}
-        return v.AttrsV({"nixosConfigurations": v.Attr(_snowfall_systems(builders, options, span), None, None)},
-                        span)
+        return _snowfall_systems(builders, options, span)
 
     def mk_lib(span: Span, settings: v.Lazy) -> v.Value:
         given = v.force(settings)
@@ -45,6 +53,7 @@ def _snowfall(builders) -> Namespace:
 
 
 def _snowfall_systems(builders, options: dict[str, v.Attr], span: Span) -> v.Value:
+    """The outputs holding the systems: `nixosConfigurations` and `FORMATConfigurations`."""
     source = v.force(options["src"].value) if "src" in options else None
     snowfall = attrs_of(options.get("snowfall"))
     if "root" in snowfall:
@@ -55,23 +64,29 @@ def _snowfall_systems(builders, options: dict[str, v.Attr], span: Span) -> v.Val
     settings = attrs_of(options.get("systems"))
     common = items_of(attrs_of(settings.get("modules")).get("nixos"))
     hosts = attrs_of(settings.get("hosts"))
-    module_tree = os.path.join(root, "modules", "nixos")
-    tree = [v.PathV(p, p, span) for p in (files_recursive(module_tree) if os.path.isdir(module_tree) else ())
-            if os.path.basename(p) == "default.nix"]
+    tree = _default_files(span, root, "modules", "nixos")
+    for foreign in (("modules", "darwin"), ("modules", "home"), ("homes",)):
+        builders.foreign_modules(v.ListV(_default_files(span, root, *foreign), span))
     namespace = snowfall.get("namespace")
     systems_folder = os.path.join(root, "systems")
-    built: dict[str, v.Attr] = {}
+    outputs: dict[str, dict[str, v.Attr]] = {"nixosConfigurations": {}}
     for target in sorted(os.listdir(systems_folder)) if os.path.isdir(systems_folder) else ():
-        if not LINUX_TARGET.fullmatch(target):
+        format_ = next((name for name in VIRTUAL_FORMATS if name in target), None)
+        arch = target.replace(format_, "linux", 1) if format_ is not None else target
+        entries = [os.path.join(systems_folder, target, host, "default.nix")
+                   for host in sorted(os.listdir(os.path.join(systems_folder, target)))]
+        entries = [entry for entry in entries if os.path.isfile(entry)]
+        if format_ is None and "darwin" in target:
+            builders.foreign_modules(v.ListV([v.PathV(entry, entry, span) for entry in entries], span))
             continue
-        for host in sorted(os.listdir(os.path.join(systems_folder, target))):
-            entry = os.path.join(systems_folder, target, host, "default.nix")
-            if not os.path.isfile(entry):
-                continue
+        if not LINUX_TARGET.fullmatch(arch):
+            continue
+        for entry in entries:
+            host = os.path.basename(os.path.dirname(entry))
             own = attrs_of(hosts.get(host))
             special = {name: v.Attr(v.Str((text,), span), None, None) for name, text in
-                       (("host", host), ("system", target), ("target", target), ("format", "linux"))}
-            special["virtual"] = v.Attr(v.Const(False, span), None, None)
+                       (("host", host), ("system", arch), ("target", target), ("format", format_ or "linux"))}
+            special["virtual"] = v.Attr(v.Const(format_ is not None, span), None, None)
             if namespace is not None:
                 special["namespace"] = namespace
             if "inputs" in options:
@@ -79,8 +94,18 @@ def _snowfall_systems(builders, options: dict[str, v.Attr], span: Span) -> v.Val
             special.update(attrs_of(own.get("specialArgs")))
             modules = ([v.PathV(entry, entry, span)] + tree + common + items_of(own.get("modules"))
                        + [v.Symbolic(("snowfall-lib", "modules"), None)])
+            if format_ is not None:
+                modules.append(v.Symbolic(("nixos-generators", "formats", format_), None))
             arguments = {"modules": v.Attr(v.ListV(modules, span), None, None),
-                         "system": v.Attr(v.Str((target,), span), None, None),
+                         "system": v.Attr(v.Str((arch,), span), None, None),
                          "specialArgs": v.Attr(v.AttrsV(special, span), None, None)}
-            built[host] = v.Attr(builders.build(span, v.AttrsV(arguments, span), "snowfall-lib"), None, None)
-    return v.AttrsV(built, span)
+            output = outputs.setdefault(f"{format_}Configurations" if format_ is not None else "nixosConfigurations", {})
+            output[host] = v.Attr(builders.build(span, v.AttrsV(arguments, span), "snowfall-lib"), None, None)
+    return v.AttrsV({name: v.Attr(v.AttrsV(built, span), None, None) for name, built in outputs.items()}, span)
+
+
+def _default_files(span: Span, root: str, *folder: str) -> list[v.PathV]:
+    """Every default.nix under root/folder (snowfall-lib's modules and homes), as paths."""
+    where = os.path.join(root, *folder)
+    return [v.PathV(p, p, span) for p in (files_recursive(where) if os.path.isdir(where) else ())
+            if os.path.basename(p) == "default.nix"]
