@@ -582,6 +582,8 @@ def test_easy_hosts_hosts_of_the_nixos_classes(tmp_path, auto):
     ("github:hercules-ci/flake-parts", None), ("github:snowfallorg/lib", "snowfall"), ("github:someone/lib", None),
     ("github:numtide/blueprint", "blueprint"), ("github:numtide/blueprint-extra", None),
     ("github:srid/nixos-unified", "nixos_unified"), ("github:srid/nixos-flake", "nixos_unified"),
+    ("flake-utils", "flake_utils"), ("flake:flake-utils", "flake_utils"),   # the flake registry's names
+    ("flake-utils-plus/v1.5.1", "flake_utils_plus"), ("flake-utils-extra", None),
 ])
 def test_a_flake_library_is_known_by_its_repositorys_name_whoever_owns_it(url, library):
     # a fork keeps the library's name; the name the flake gives the input is its own choice
@@ -589,6 +591,15 @@ def test_a_flake_library_is_known_by_its_repositorys_name_whoever_owns_it(url, l
 
     found = [module.__name__.rsplit(".", 1)[-1] for module in LIBRARIES if module.URL.search(url)]
     assert found == ([library] if library else [])
+
+
+@pytest.mark.parametrize("url, nixpkgs", [("github:NixOS/nixpkgs/nixos-unstable", True), ("nixpkgs", True),
+                                          ("nixpkgs/nixos-unstable", True), ("flake:nixpkgs", True),
+                                          ("nixpkgs-wayland", False), ("github:nix-community/nixpkgs-wayland", False)])
+def test_nixpkgs_is_known_by_its_repository_or_its_flake_registry_name(url, nixpkgs):
+    from stereos_lint.systems.flake_libraries import is_nixpkgs_url
+
+    assert is_nixpkgs_url(url) is nixpkgs
 
 
 def test_ez_configs_hosts_of_the_configurations_folder(tmp_path):
@@ -1803,6 +1814,35 @@ def test_a_finding_at_a_declaration_says_which_systems_it_is_about(tmp_path):
     })
     [grow] = [f for f in findings(tmp_path) if f["code"] == "ST107"]
     assert (Path(grow["file"]).name, grow["message"].endswith("(in 2 of 3 systems: x, y)")) == ("flake.nix", True)
+
+
+@pytest.mark.parametrize("systems_listed, problem", [
+    ("[ flake-utils.lib.system.aarch64-linux ]", None),          # flake-utils' names of systems
+    ('[ (builtins.getEnv "SYSTEM") ]', "part of its outputs cannot be known"),
+])
+def test_outputs_updated_with_known_systems_over_outputs_that_may_not_be_known(tmp_path, systems_listed, problem):
+    # `eachSystem … (system: { … }) // { nixosConfigurations = …; }`: the right side wins
+    write_tree(tmp_path, {
+        "flake.nix": f"""{{
+  inputs.flake-utils.url = "github:numtide/flake-utils";
+  outputs = {{ self, nixpkgs, flake-utils, ... }}:
+    flake-utils.lib.eachSystem {systems_listed} (system: {{
+      packages.hello = nixpkgs.legacyPackages.${{system}}.hello;
+    }}) // {{
+      nixosConfigurations.box = nixpkgs.lib.nixosSystem {{
+        system = flake-utils.lib.system.aarch64-linux;
+        modules = [ ./boot.nix ];
+      }};
+    }};
+}}
+""",
+        "boot.nix": CLEAN_BOOT,
+    })
+    [box] = systems(tmp_path)
+    assert (box["name"], box["system"]) == ("box", "aarch64-linux")
+    listing = invoke("systems", tmp_path).output
+    assert (problem in listing) if problem else "discovery:" not in listing
+    assert findings(tmp_path) == []
 
 
 def test_a_fragment_is_judged_on_what_it_defines_never_on_what_it_leaves_unset(tmp_path):

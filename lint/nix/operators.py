@@ -106,9 +106,13 @@ def binary(interp, op: str, left: v.Value, right_node, env, source, span: Span) 
         # `nixpkgs.lib // home.lib // (import ./lib …)` (`//` binds to the right): the right
         # side's names win whatever the left holds; any other name cannot be known
         if isinstance(right, v.AttrsV) and isinstance(left, (v.Unknown, v.Symbolic)):
-            earlier = left.select if isinstance(left, v.PartlyKnown) else (lambda name: None)
+            partly = isinstance(left, v.PartlyKnown)
+            earlier = left.select if partly else (lambda name: None)
+            names = (*left.names, *(n for n in right.attrs if n not in left.names)) if partly and left.names is not None \
+                else None if partly else tuple(right.attrs)
             return v.PartlyKnown(span, "attribute-set update with a value that cannot be known", lambda name: (
-                right.attrs[name].value if name in right.attrs else earlier(name)))
+                right.attrs[name].value if name in right.attrs else earlier(name)), names,
+                left.unknown if partly else left)
         if isinstance(right, v.PartlyKnown):
             return v.PartlyKnown(span, right.why, right.select)
         from .nixlib import Namespace   # (here: nixlib's functions import this module)

@@ -184,11 +184,14 @@ class PartlyKnown(Unknown):
     side's, which win whatever X holds).  It is unknown everywhere -- the module layer takes
     it, as a definition, to define anything -- but selecting a known name gives its value."""
 
-    __slots__ = ("known",)
+    __slots__ = ("known", "names", "unknown")
 
-    def __init__(self, span: Span | None, why: str, known: Callable[[str], "Lazy | None"]):
+    def __init__(self, span: Span | None, why: str, known: Callable[[str], "Lazy | None"],
+                 names: tuple[str, ...] | None = None, unknown: "Value | None" = None):
         super().__init__(span, why)
         self.known = known   # name -> its value, or None where it cannot be known
+        self.names = names   # the names known to be there, where they can be listed
+        self.unknown = unknown   # the part that cannot be known, where it is one value
 
     def select(self, name: str) -> "Lazy | None":
         return self.known(name)

@@ -89,11 +89,15 @@ class Builders:
         if url is not None and not is_flake_parts(url):
             lib = self._input_lib(lib, name, adds_modules=not is_nixpkgs_url(url))
 
+        nixpkgs = url is None or is_nixpkgs_url(url)
+
         def member(attr: str) -> v.Lazy | None:
             if attr == "lib":
                 return lib
             if attr == "nixosGenerate":
                 return v.Primop("nixosGenerate", 1, self._nixos_generate)
+            if attr == "legacyPackages" and nixpkgs:   # `nixpkgs.legacyPackages.x86_64-linux`: its package set
+                return Namespace(f"inputs.{name}.legacyPackages", lambda system: self.pkgs(lib, v.Str((system,), None)))
             return None
         return Namespace(f"inputs.{name}", member)
 
@@ -225,6 +229,12 @@ class Builders:
             if isinstance(value, v.Str) and value.known:
                 return value.known
             system.gaps.append(f"the architecture cannot be known: {builder}'s {key} is {describe(value)}")
+        if "pkgs" in args.attrs:   # nixos-generators' `nixosGenerate { inherit pkgs; … }`: the package set's
+            found = pkgs_system(args.attrs["pkgs"].value)
+            if found is None:
+                system.gaps.append(f"the architecture cannot be known: {builder}'s pkgs is "
+                                   f"{describe(v.force(args.attrs['pkgs'].value))}")
+            return found
         return None
 
     def _modules(self, item: v.Lazy, system: System, single: bool) -> list[ModuleRef]:

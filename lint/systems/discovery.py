@@ -167,7 +167,7 @@ class _Discoverer:
     def run(self, candidates) -> Discovery:
         flake = os.path.join(self.root, "flake.nix")
         if is_flake(flake):
-            outputs = self._flake_outputs(flake)
+            outputs = self._known_outputs(flake, self._flake_outputs(flake))
             self._unknown_configurations(flake, outputs, candidates)
             self._name(outputs, (), "flake")
             hive = _attr(outputs, "colmena")   # colmena's own output: a hive colmena evaluates
@@ -272,6 +272,20 @@ class _Discoverer:
             self.result.systems.append(System(
                 "configuration", None, Span(source, 0, 0),
                 [ModuleRef(FILE, "./configuration.nix", configuration)], origin="non-flake"))
+
+    def _known_outputs(self, flake: str, outputs: v.Lazy) -> v.Lazy:
+        """Outputs of which only some are known (`eachSystem … // { nixosConfigurations = …; }`,
+        the left side's cannot be known): those, and the rest a problem -- and, where
+        `nixosConfigurations` is not among them, systems that cannot be known."""
+        value = v.force(outputs)
+        if not isinstance(value, v.PartlyKnown) or value.names is None:
+            return outputs
+        unknown = value.unknown if value.unknown is not None else value
+        self.result.problems.append(f"{flake}: part of its outputs cannot be known: {_described(unknown)}")
+        if "nixosConfigurations" not in value.names:
+            parsed = self.parse(flake)
+            self.result.unknown_systems = isinstance(parsed, ParsedFile) and bool(SYSTEMS_MARK.search(parsed.source.data))
+        return v.AttrsV({name: v.Attr(value.select(name), None, None) for name in value.names}, value.span)
 
     def _unknown_configurations(self, flake: str, outputs: v.Value, candidates=()) -> None:
         """Record the systems a flake builds that cannot be known: `nixosConfigurations`, or

@@ -1,8 +1,11 @@
 """numtide/flake-utils: `lib.eachSystem SYSTEMS f` and `lib.eachDefaultSystem f` call
 `f` per system and transpose its outputs (`{ packages.x86_64-linux.vm = …; }`);
-`eachSystemMap` and `eachDefaultSystemMap` give `{ SYSTEM = f SYSTEM; }`.
+`eachSystemMap` and `eachDefaultSystemMap` give `{ SYSTEM = f SYSTEM; }`; `lib.system.NAME`
+is the system's name.
 """
 from __future__ import annotations
+
+import re
 
 from ...nix import values as v
 from ...nix.nixlib import Namespace
@@ -13,6 +16,7 @@ from .urls import named
 URL = named("flake-utils")
 # flake-utils' defaultSystems (those of nix-systems/default)
 DEFAULT_SYSTEMS = ("aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux")
+SYSTEM_NAME = re.compile(r"[a-z0-9_]+-[a-z0-9_]+")   # a Nix system double: x86_64-linux, armv7l-linux
 
 
 def value(builders, repository: str) -> v.Value:
@@ -44,12 +48,16 @@ def flake_utils_namespace(interp) -> Namespace:
                          for system in known}, span)
 
     default = v.ListV([v.Str((system,), None) for system in DEFAULT_SYSTEMS], None)
+    # `lib.system.x86_64-linux`: each system's name, as a string
+    named_systems = Namespace("flake-utils.lib.system",
+                              lambda name: v.Str((name,), None) if SYSTEM_NAME.fullmatch(name) else None)
     members = {
         "eachSystem": v.Primop("eachSystem", 2, each_system),
         "eachDefaultSystem": v.Primop("eachDefaultSystem", 1, lambda span, f: each_system(span, default, f)),
         "eachSystemMap": v.Primop("eachSystemMap", 2, each_system_map),
         "eachDefaultSystemMap": v.Primop("eachDefaultSystemMap", 1, lambda span, f: each_system_map(span, default, f)),
         "defaultSystems": default,
+        "system": named_systems,
     }
     lib = Namespace("flake-utils.lib", members.get)
     return Namespace("flake-utils", lambda name: lib if name == "lib" else None)

@@ -8,5 +8,8 @@ import re
 
 
 def named(repository: str) -> re.Pattern[str]:
-    """A URL naming a repository called `repository` (any owner, any host)."""
-    return re.compile(rf"(?:^|[:/])[\w.-]+/{re.escape(repository)}(?:$|[/?#.])")
+    """A URL naming a repository called `repository` (any owner, any host), or the flake
+    registry's entry of that name (`nixpkgs/nixos-unstable`, `flake:flake-utils`), which
+    names the project's own repository."""
+    name = re.escape(repository)
+    return re.compile(rf"(?:^|[:/])[\w.-]+/{name}(?:$|[/?#.])|^(?:flake:)?{name}(?:$|[/?#])")
