@@ -97,6 +97,8 @@ LIB_EXPRESSIONS = [
     "(lib // { double = x: x * 2; }).double (lib.pipe 1 [ (x: x + 1) ])",
     "[ (lib.splitString \".\" \"web.example.org\") (lib.hasInfix \"ex\" \"example\") (lib.toLower \"WeB\") ]",
     "[ (lib.toUpper \"web\") (lib.concatStrings [ \"a\" \"b\" ]) (lib.concatMapStrings (x: x + \",\") [ \"a\" \"b\" ]) ]",
+    "[ (lib.replaceString \"-linux\" \"\" \"aarch64-linux\") (lib.replaceString \"a\" \"bb\" \"banana\") ]",
+    "[ (1 == null) ({ } != null) ([ ] == null) (\"\" != null) (null == null) ]",
     "lib.mergeAttrsList [ { a = 1; } { b = 2; } { a = 3; } ]",
     "lib.recursiveUpdate { a.b = 1; a.c = 2; d = 1; } { a.b = 3; d = { e = 1; }; }",
     "[ (lib.attrByPath [ \"a\" \"b\" ] 0 { a.b = 1; }) (lib.attrByPath [ \"a\" \"x\" ] 0 { a.b = 1; }) ]",

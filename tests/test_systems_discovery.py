@@ -1538,6 +1538,32 @@ def test_hosts_loaded_by_haumea_from_a_folder_of_files(tmp_path):
     assert findings(tmp_path) == []
 
 
+def test_modules_haumea_loads_are_its_files_and_a_folder_of_them_no_module(tmp_path):
+    # `attrValues (haumea.load { src = ./mods; })`: each file's value is a module; a sub-folder
+    # is a set of them, which NixOS would read as one module setting an option per name: no
+    # module of the file that calls load, but one that cannot be known
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.haumea.url = "github:nix-community/haumea/v0.2.2";
+  outputs = { nixpkgs, haumea, ... }: {
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+      system = "aarch64-linux";
+      modules = [ ./boot.nix ] ++ nixpkgs.lib.attrValues (haumea.lib.load { src = ./mods; });
+    };
+  };
+}
+""",
+        "boot.nix": CLEAN_BOOT,
+        "mods/fw.nix": "{ networking.firewall.enable = false; }\n",
+        "mods/features/doas.nix": "{ security.doas.enable = true; }\n",
+    })
+    [box] = systems(tmp_path)
+    assert [Path(m).relative_to(tmp_path).as_posix() for m in box["modules"]] == ["boot.nix", "mods/fw.nix"]
+    assert box["opaque"] == ["haumea.lib.load { src = ./mods; }"]
+    assert box["gaps"] == ["module haumea.lib.load { src = ./mods; } cannot be known: a set made of a folder's "
+                           "files, not a module"]
+
+
 def test_hosts_from_read_dir_folded_together_and_named_by_match(tmp_path):
     # hosts/default.nix keeps the folders that hold a system.nix, and builds each host, and
     # a "…vm" variant of it, merged with foldl' (the shape of a public configuration).

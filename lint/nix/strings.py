@@ -91,10 +91,15 @@ def definitions(call: Callable) -> dict[str, tuple[int, Callable]]:
             return v.Unknown(span, "concatMapStrings")
         return concat_strings(span, v.ListV([call(function, item, span=span) for item in listed.items], span))
 
+    def replace_string(span, before, after, text):
+        """lib.replaceString from to: replaceStrings [ from ] [ to ] (nixpkgs' strings.nix)."""
+        return replace_strings(span, v.ListV([before], span), v.ListV([after], span), text)
+
     return {
         "substring": (3, substring),
         "stringLength": (1, string_length),
         "replaceStrings": (3, replace_strings),
+        "replaceString": (3, replace_string),
         "lessThan": (2, less_than),
         "splitString": (2, split_string),
         "hasInfix": (2, has_infix),

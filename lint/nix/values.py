@@ -116,6 +116,14 @@ class AttrsV(Value):
         self.explicit = explicit
 
 
+class FolderSet(AttrsV):
+    """A set a library makes of a folder (haumea's `load`): its files' values by name.  No
+    module is written as it: in a module list, NixOS would read it as one setting an option
+    per name."""
+
+    __slots__ = ()
+
+
 class Extensible(Value):
     """A modelled value that Nix has as an attribute set, which `// { … }` extends (lib,
     an option declaration)."""

@@ -266,6 +266,9 @@ class Builders:
             return _file(value.resolved, text, value.span)
         if isinstance(value, v.Str) and (local := v.local_path(value)) is not None:
             return _file(local, text, value.span)
+        if isinstance(value, v.FolderSet):
+            system.gaps.append(f"module {text} cannot be known: a set made of a folder's files, not a module")
+            return ModuleRef(OPAQUE, text, span=value.span)
         if isinstance(value, (v.AttrsV, v.Lambda)):
             path = value.span.path if value.span is not None else None
             return ModuleRef(INLINE, text, path, value, value.span)

@@ -55,7 +55,7 @@ def _tree(interp, folder: str, arguments: v.AttrsV, span: Span) -> v.AttrsV:
             attrs[name] = v.Attr(v.Thunk(lambda p=path: _tree(interp, p, arguments, span)), None, None)
         elif name.endswith(".nix") and len(name) > 4:
             attrs[name[:-4]] = v.Attr(v.Thunk(lambda p=path: _file(interp, p, arguments, span)), None, None)
-    return v.AttrsV(attrs, span)
+    return v.FolderSet(attrs, span)
 
 
 def _file(interp, path: str, arguments: v.AttrsV, span: Span) -> v.Value:
