@@ -1871,6 +1871,46 @@ def test_outputs_updated_with_known_systems_over_outputs_that_may_not_be_known(t
     assert findings(tmp_path) == []
 
 
+def test_a_system_extended_with_more_modules_is_a_system_of_its_own(tmp_path):
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs }: {
+    nixosConfigurations.pi = nixpkgs.lib.nixosSystem { system = "aarch64-linux"; modules = [ ./boot.nix ]; };
+    packages.aarch64-linux.plain = self.nixosConfigurations.pi.config.system.build.sdImage;
+    packages.aarch64-linux.image = (self.nixosConfigurations.pi.extendModules {
+      modules = [ ./image.nix ];
+    }).config.system.build.sdImage;
+  };
+}
+""",
+        "boot.nix": CLEAN_BOOT,
+        "image.nix": "{ lib, ... }: { boot.growPartition = lib.mkForce false; }\n",
+    })
+    assert listed(tmp_path) == {"pi": ("aarch64-linux", ["boot.nix"], []),
+                                "packages.aarch64-linux.image": ("aarch64-linux", ["boot.nix", "image.nix"], [])}
+    assert [(f["code"], Path(f["file"]).name) for f in findings(tmp_path)] == [("ST107", "image.nix")]
+
+
+@pytest.mark.parametrize("patcher", ["flake-input-patcher.lib.x86_64-linux",
+                                     "flake-input-patcher.lib.${builtins.elemAt (import systems) 0}"])
+def test_inputs_rebound_by_flake_input_patcher_are_the_inputs(tmp_path, patcher):
+    write_tree(tmp_path, {
+        "flake.nix": f"""{{
+  inputs.flake-input-patcher.url = "github:jfly/flake-input-patcher";
+  outputs = unpatchedInputs@{{ flake-input-patcher, systems, ... }}:
+    let
+      patcher = {patcher};
+      inputs = patcher.patch unpatchedInputs {{ nixpkgs.patches = [ ]; }};
+    in {{
+      nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem {{ system = "aarch64-linux"; modules = [ ./boot.nix ]; }};
+    }};
+}}
+""",
+        "boot.nix": CLEAN_BOOT,
+    })
+    assert listed(tmp_path) == {"box": ("aarch64-linux", ["boot.nix"], [])}
+
+
 def test_a_fragment_is_judged_on_what_it_defines_never_on_what_it_leaves_unset(tmp_path):
     write_tree(tmp_path, {
         "flake.nix": flake({"vm": "aarch64-linux"}),

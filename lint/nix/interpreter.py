@@ -375,6 +375,9 @@ class Interpreter:
             if part.type == "comment":
                 continue
             name = self.attr_name(part, env, source)
+            if name is None and (member := getattr(value, "any_member", None)) is not None:
+                value = v.force(member)   # (nixlib.AnyName: the same whatever the name)
+                continue
             if name is None:
                 return v.Unknown(span, "dynamic attribute")
             if isinstance(value, v.PartlyKnown) and (known := value.select(name)) is not None:

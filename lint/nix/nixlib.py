@@ -55,6 +55,17 @@ class Namespace(v.Extensible):
         return Namespace(self.name, member)
 
 
+class AnyName(Namespace):
+    """A modelled set whose every attribute is the same value (`patcher.lib.${system}`):
+    selected with a name that cannot be known, it still gives it."""
+
+    __slots__ = ("any_member",)
+
+    def __init__(self, name: str, member: v.Lazy):
+        super().__init__(name, lambda _: member)
+        self.any_member = member
+
+
 class Builtins:
     """Builds the modelled namespaces for one interpreter (so platform answers know its system)."""
 

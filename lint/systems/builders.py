@@ -26,13 +26,16 @@ EVAL_CONFIG = "nixos/lib/eval-config.nix"
 class SystemValue(v.Value):
     """What a system builder returns."""
 
-    __slots__ = ("system",)
+    __slots__ = ("system", "builders")
 
-    def __init__(self, system: System, span: Span | None):
+    def __init__(self, system: System, span: Span | None, builders: "Builders | None" = None):
         self.system = system
         self.span = span
+        self.builders = builders
 
     def select(self, name: str) -> v.Value:
+        if name == "extendModules" and self.builders is not None:
+            return v.Primop("extendModules", 1, lambda span, args: self.builders.extend(self.system, span, args))
         return SystemPart(self.system, (name,), self.span)
 
 
@@ -217,7 +220,28 @@ class Builders:
         else:
             system.gaps.append(f"{builder} is given no {modules_key}")
         self.built.append(system)
-        return SystemValue(system, span)
+        return SystemValue(system, span, self)
+
+    def extend(self, base: System, span: Span, arguments: v.Lazy) -> v.Value:
+        """`cfg.extendModules { modules; specialArgs; }`: another system -- the same, with
+        more modules (an image's format module on a host: `(….extendModules { … }).config
+        .system.build.sdImage`)."""
+        args = v.force(arguments)
+        declared_at, scope = self._declared_at(span)
+        system = System(name="", arch=base.arch, declared_at=declared_at, modules=list(base.modules),
+                        special_args=base.special_args, gaps=list(base.gaps), scope=scope)
+        if not isinstance(args, v.AttrsV):
+            system.gaps.append(f"the arguments of extendModules cannot be known: {describe(args)}")
+        else:
+            if "modules" in args.attrs:
+                system.modules += self._modules(args.attrs["modules"].value, system, single=False)
+            if "specialArgs" in args.attrs:
+                added = v.force(args.attrs["specialArgs"].value)
+                given = base.special_args
+                system.special_args = v.AttrsV({**given.attrs, **added.attrs}, added.span) if isinstance(
+                    given, v.AttrsV) and isinstance(added, v.AttrsV) else given if given is not None else added
+        self.built.append(system)
+        return SystemValue(system, span, self)
 
     def _arch(self, args: v.AttrsV, system: System, builder: str) -> str | None:
         for key in ("system", "localSystem"):

@@ -5,7 +5,7 @@ Any other input is opaque but for its `lib` (see builders.Builders.input).  Thes
 libraries a flake's outputs are commonly built with, so a flake using them would
 otherwise have outputs -- and systems -- that cannot be known.  One module each says
 what it models: import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea,
-clan, easy_hosts, ez_configs, blueprint, nixos_unified.
+clan, easy_hosts, ez_configs, blueprint, nixos_unified, input_patcher.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import re
 
 from ...nix import values as v
 from . import (blueprint, clan, colmena, easy_hosts, ez_configs, flake_utils, flake_utils_plus, haumea, import_tree,
-               nixos_unified, snowfall)
+               input_patcher, nixos_unified, snowfall)
 from .urls import named
 
 # flake-parts, whose `lib.mkFlake` discovery models (flake_parts.py); another input's
@@ -22,7 +22,7 @@ FLAKE_PARTS = named("flake-parts")
 NIXPKGS = named("nixpkgs")
 CHANNEL = re.compile(r"channels\.nixos\.org|releases\.nixos\.org|nixexprs\.tar|[:/][\w.-]+/nixpkgs-channels(?:$|[/?#.])")
 LIBRARIES = (import_tree, flake_utils, flake_utils_plus, colmena, snowfall, haumea, clan, easy_hosts, ez_configs,
-             blueprint, nixos_unified)
+             blueprint, nixos_unified, input_patcher)
 
 
 def known_input(url: str | None, builders, repository: str) -> v.Value | None:
