@@ -1380,6 +1380,29 @@ def test_snowfall_lib_systems_are_its_folders_with_every_nixos_module(tmp_path):
     assert [(f["code"], Path(f["file"]).parent.name) for f in findings(tmp_path)] == [("NX003", "me@web")]
 
 
+def test_snowfall_lib_gives_the_modules_its_lib_folder_as_lib_namespace(tmp_path):
+    # lib/**/default.nix, each called with lib (and that same lib.NAMESPACE), merged: a host
+    # enables a module with `lib.NAMESPACE.enabled`, and the module's mkIf is decided
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  inputs.snowfall-lib.url = "github:snowfallorg/lib";
+  outputs = inputs: inputs.snowfall-lib.mkFlake { inherit inputs; src = ./.; snowfall.namespace = "my"; };
+}
+""",
+        "lib/module/default.nix": "{ lib, ... }: { enabled = { enable = true; }; mkOpt = lib.my.mkOpt2; }\n",
+        "lib/more/default.nix": "{ lib, ... }: { mkOpt2 = type: default: lib.mkOption { inherit type default; }; }\n",
+        "modules/nixos/grow/default.nix": """{ config, lib, namespace, ... }:
+let cfg = config.${namespace}.grow; in {
+  options.${namespace}.grow.enable = lib.${namespace}.mkOpt lib.types.bool false;
+  config = lib.mkIf cfg.enable { boot.growPartition = lib.mkForce false; };
+}
+""",
+        "systems/aarch64-linux/box/default.nix": "{ lib, ... }: with lib.my; { my.grow = enabled; }\n",
+    })
+    [record] = json.loads(invoke("eval", "boot.growPartition", "--system", "box", "--json", tmp_path).output)
+    assert (record["value"], [d["conditional"] for d in record["definitions"]]) == (False, [False])
+
+
 def test_special_args_made_from_the_flake_inputs_reach_the_modules(tmp_path):
     # `specialArgs = inputs // { inherit name; }`: the modules get every input, `name`,
     # and still their own config, lib and pkgs

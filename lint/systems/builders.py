@@ -342,6 +342,14 @@ def _configured_system(config: v.Lazy) -> v.Lazy | None:
     return None
 
 
+class LibExtension(v.AttrsV):
+    """A system's special argument `lib` that is the module system's lib with more in it
+    (snowfall-lib's `lib.NAMESPACE`, made of the repository's `lib` folder): the modules get
+    the lib of the architecture they are judged on, updated with these attributes."""
+
+    __slots__ = ()
+
+
 class PackageSet(Namespace):
     """A package set made where systems are built (not a module's own `pkgs`, whose
     system is the one being judged)."""

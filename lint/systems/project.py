@@ -33,7 +33,7 @@ from ..nix.words import has_any_word
 from .discovery import Discovery, discover, repository_root_of_file
 from .path_literals import loaded_by
 from ..modules.types import module_system_lib
-from .builders import pkgs_system
+from .builders import LibExtension, pkgs_system
 from .system import FILE, INLINE, OPAQUE, ModuleRef, System
 
 DEFAULT_SYSTEMS = ("aarch64-linux", "x86_64-linux")   # architectures judged where a system's is not known
@@ -352,7 +352,11 @@ class Project:
             standard = self.interpreter(arch).builtins.module_arguments()
             if isinstance(special_args, v.AttrsV):
                 whole = v.Attr(special_args, None, None)
-                standard = v.AttrsV({**standard.attrs, "specialArgs": whole, **special_args.attrs}, None)
+                given = dict(special_args.attrs)
+                extension = v.force(given["lib"].value) if "lib" in given else None
+                if isinstance(extension, LibExtension):   # (snowfall's lib.NAMESPACE: ours, with more)
+                    given["lib"] = v.Attr(v.force(standard.attrs["lib"].value).updated(extension), None, None)
+                standard = v.AttrsV({**standard.attrs, "specialArgs": whole, **given}, None)
             elif isinstance(special_args, Namespace):   # `specialArgs = inputs // { … };`
                 standard = _with_special(standard, special_args)
             self._arguments[key] = standard

@@ -18,7 +18,8 @@ from ...nix import values as v
 from ...nix.functions import files_recursive
 from ...nix.nixlib import Namespace
 from ...nix.source import Span
-from .settings import attrs_of, items_of
+from ..builders import LibExtension
+from .settings import attrs_of, imported, items_of
 
 URL = re.compile(r"(?:^|[:/])snowfallorg/lib(?:$|[/?#.])")
 LINUX_TARGET = re.compile(r"[a-z0-9_]+-linux")
@@ -68,6 +69,7 @@ def _snowfall_systems(builders, options: dict[str, v.Attr], span: Span) -> v.Val
     for foreign in (("modules", "darwin"), ("modules", "home"), ("homes",)):
         builders.foreign_modules(v.ListV(_default_files(span, root, *foreign), span))
     namespace = snowfall.get("namespace")
+    user_lib = _user_lib(builders.interp, root, namespace, options.get("inputs"), span)
     systems_folder = os.path.join(root, "systems")
     outputs: dict[str, dict[str, v.Attr]] = {"nixosConfigurations": {}}
     for target in sorted(os.listdir(systems_folder)) if os.path.isdir(systems_folder) else ():
@@ -89,6 +91,8 @@ def _snowfall_systems(builders, options: dict[str, v.Attr], span: Span) -> v.Val
             special["virtual"] = v.Attr(v.Const(format_ is not None, span), None, None)
             if namespace is not None:
                 special["namespace"] = namespace
+            if user_lib is not None:
+                special["lib"] = v.Attr(user_lib, None, None)
             if "inputs" in options:
                 special["inputs"] = options["inputs"]
             special.update(attrs_of(own.get("specialArgs")))
@@ -102,6 +106,35 @@ def _snowfall_systems(builders, options: dict[str, v.Attr], span: Span) -> v.Val
             output = outputs.setdefault(f"{format_}Configurations" if format_ is not None else "nixosConfigurations", {})
             output[host] = v.Attr(builders.build(span, v.AttrsV(arguments, span), "snowfall-lib"), None, None)
     return v.AttrsV({name: v.Attr(v.AttrsV(built, span), None, None) for name, built in outputs.items()}, span)
+
+
+def _user_lib(interp, root: str, namespace: v.Attr | None, inputs: v.Attr | None, span: Span) -> v.Value | None:
+    """The lib snowfall gives the hosts' modules: nixpkgs' with `lib.NAMESPACE` (`internal`
+    where none is set) made of every default.nix under the repository's `lib` folder --
+    each called with `inputs`, `snowfall-inputs` and that same lib -- merged with
+    recursiveUpdate (snowfall-lib's internal/default.nix)."""
+    files = _default_files(span, root, "lib")
+    name = v.force(namespace.value) if namespace is not None else v.Str(("internal",), span)
+    if not files or not isinstance(name, v.Str) or name.known is None:
+        return None
+    def user_lib() -> v.Value:
+        lib = interp.builtins.lib.updated(v.AttrsV({name.known: v.Attr(made, None, None),
+                                                    "internal": v.Attr(made, None, None)}, span))
+        arguments = v.AttrsV({"inputs": inputs or v.Attr(v.Unknown(span, "inputs"), None, None),
+                              "snowfall-inputs": v.Attr(v.Unknown(span, "snowfall-lib's inputs"), None, None),
+                              "lib": v.Attr(lib, None, None)}, span)
+        update = v.force(interp.builtins.lib.select("recursiveUpdate"))
+        result: v.Value = v.AttrsV({}, span)
+        for path in files:
+            value = imported(interp, path.resolved, span)
+            if isinstance(value, v.Lambda):
+                value = v.force(interp.apply(value, arguments, span))
+            if value is None:
+                return v.Unknown(span, f"{path.resolved} cannot be read")
+            result = v.force(interp.apply(v.force(interp.apply(update, result, span)), value, span))
+        return result
+    made = v.Thunk(user_lib)
+    return LibExtension({name.known: v.Attr(made, None, None)}, span)
 
 
 def _default_files(span: Span, root: str, *folder: str) -> list[v.PathV]:
