@@ -171,6 +171,7 @@ class Project:
         self._interpreters: dict[str, Interpreter] = {}
         self._imported: set[str] = set()   # files modules load with `import` (see _importer)
         self.foreign: set[str] = set()     # files of nix-darwin's and home-manager's modules (_foreign_files)
+        self._missing: dict[str, list[tuple[ModuleRef, list[str]]]] | None = None   # see missing_modules
         self._arguments: dict[tuple, v.Value] = {}
         self._inline_keys: dict[tuple, list[int]] = {}
         self._repositories: list[Repository] | None = None
@@ -504,6 +505,22 @@ class Project:
             self._failed(repository.root or "", None, "reading nix-darwin's and home-manager's modules", error)
             return set()
         return {path for m in modules for path in (m.path, m.written_in) if path}
+
+    def missing_modules(self, path: str) -> list[tuple[ModuleRef, list[str]]]:
+        """The entries of systems' `modules` lists written in `path` that name a file of the
+        repository that does not exist, each with the names of the systems holding it."""
+        if self._missing is None:
+            found: dict[str, dict[tuple, tuple[ModuleRef, list[str]]]] = {}
+            for system in self.systems:
+                for ref in system.modules:
+                    if ref.kind != FILE or ref.exists or ref.span is None:
+                        continue
+                    root = repository_root_of_file(ref.span.path)
+                    if root is not None and os.path.commonpath([os.path.abspath(ref.path), root]) == root:
+                        entries = found.setdefault(ref.span.path, {})
+                        entries.setdefault((ref.span.start, ref.span.end, ref.path), (ref, []))[1].append(system.name)
+            self._missing = {file: list(entries.values()) for file, entries in found.items()}
+        return self._missing.get(path, [])
 
     def _roots_of(self, files: list[str]) -> list[str]:
         """Files that no other of `files` imports, in the given order."""

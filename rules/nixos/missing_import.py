@@ -29,7 +29,7 @@ def check(ctx: FileContext):
     """
     reported = set()
     if ctx.project is not None:   # a system's own list of modules, written in this file
-        for ref, names in _missing_system_modules(ctx.project, ctx.parsed.source.path):
+        for ref, names in ctx.project.missing_modules(ctx.parsed.source.path):
             systems = f"system{'s' if len(names) > 1 else ''} {', '.join(names)}"
             yield ctx.finding(ref.span, f"modules entry {ref.text} of {systems} points to {ref.path}, "
                                         "which does not exist")
@@ -52,15 +52,3 @@ def _elsewhere(entry, root: str | None) -> bool:
         return entry.written.lstrip('"').startswith("/")
     return os.path.commonpath([os.path.abspath(entry.path), root]) != root
 
-
-def _missing_system_modules(project, path: str) -> list[tuple]:
-    """The entries of systems' `modules` lists written in `path` that name no file (in the
-    repository), each with the systems whose list holds it."""
-    root = repository_root_of_file(path)
-    found: dict[tuple, tuple] = {}
-    for system in project.systems:
-        for ref in system.modules:
-            if ref.kind == "file" and not ref.exists and ref.span is not None and ref.span.path == path \
-                    and root is not None and os.path.commonpath([os.path.abspath(ref.path), root]) == root:
-                found.setdefault((ref.span.start, ref.span.end, ref.path), (ref, []))[1].append(system.name)
-    return list(found.values())
