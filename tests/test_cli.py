@@ -32,6 +32,13 @@ def test_eval_explains_why_the_firewall_is_off():
     assert "lost: priority 100 (plain) loses to 50 (lib.mkForce)" in result.output
 
 
+def test_eval_of_a_list_merged_from_several_definitions_names_none_as_deciding(tmp_path):
+    write_tree(tmp_path, {"host.nix": "{ imports = [ ./hw.nix ]; boot.kernelModules = [ \"tcp_bbr\" ]; }\n",
+                          "hw.nix": "{ boot.kernelModules = [ ]; }\n"})
+    output = invoke("eval", "boot.kernelModules", tmp_path).output
+    assert "merged from 2 definitions (priority 100)" in output and "decided by" not in output
+
+
 def test_eval_json_has_one_object_per_root_with_provenance():
     result = invoke("eval", "networking.firewall.enable", FIREWALL, "--json")
     assert result.exit_code == 0

@@ -155,7 +155,11 @@ def render_text(records_: list[dict]) -> str:
             lines.append(f"  {record['option']} = {literal(record['value'])}")
         else:
             lines.append(f"  {record['option']} has no active definition")
-        if record.get("defined_at"):
+        used = [d for d in record.get("definitions", ()) if d["active"] and d["lost_because"] is None]
+        if record.get("defined") and len(used) > 1 and isinstance(record.get("value"), (list, dict)):
+            # (a list or set is every winning definition's, merged: no one of them decides it)
+            lines.append(f"    merged from {len(used)} definitions (priority {record['priority']})")
+        elif record.get("defined_at"):
             at = record["defined_at"]
             lines.append(f"    decided by {at['file']}:{at['line']}:{at['column']} (priority {record['priority']})")
         if record.get("uncertain"):
