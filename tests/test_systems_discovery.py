@@ -84,6 +84,39 @@ def test_a_system_finding_names_the_modules_it_takes_to_define_nothing(tmp_path)
     assert "assuming" not in found["message"]
 
 
+@pytest.mark.parametrize("written, assumes", [
+    ('services.getty.autologinUser = lib.mkDefault "root";', True),    # a plain definition beats mkDefault
+    ('services.getty.autologinUser = "root";', False),                  # only a forced one would
+    ('boot.initrd.kernelModules = [ "virtiofs" ];', True),              # a plain definition adds to a list
+    ('boot.initrd.kernelModules = lib.mkForce [ "virtiofs" ];', False),
+])
+def test_a_value_another_modules_plain_definition_would_change_says_what_it_assumes(tmp_path, written, assumes):
+    # A public VM's builder profile (nix-builder-vm.nix, which the linter cannot read) sets
+    # autologinUser plainly: the mkDefault "root" the finding named was not the value at all.
+    boot = CLEAN_BOOT.replace("boot.initrd.kernelModules = lib.mkForce [];", "").replace(
+        "services.getty.autologinUser = lib.mkForce null;", "")
+    assert len(boot) == len(CLEAN_BOOT) - len("boot.initrd.kernelModules = lib.mkForce [];") - len(
+        "services.getty.autologinUser = lib.mkForce null;")
+    write_tree(tmp_path, {
+        "flake.nix": flake({"vm": "aarch64-linux"}).replace("modules = [ ./boot.nix ]",
+                                                            "modules = [ ./boot.nix ./builder.nix ]"),
+        "boot.nix": boot,
+        "builder.nix": '{ lib, modulesPath, ... }: {\n  imports = [ "${modulesPath}/profiles/nix-builder-vm.nix" ];\n'
+                       f"  {written}\n}}\n",
+    })
+    [found] = [f for f in findings(tmp_path) if Path(f["file"]).name == "builder.nix"]
+    clause = '(assuming that "${modulesPath}/profiles/nix-builder-vm.nix", which the linter cannot read, sets nothing here)'
+    assert found["message"].endswith(clause) is assumes, found["message"]
+
+
+def test_a_value_the_spec_requires_forced_is_fixed_forced(tmp_path):
+    boot = CLEAN_BOOT.replace("boot.initrd.kernelModules = lib.mkForce [];", 'boot.initrd.kernelModules = [ "virtiofs" ];')
+    assert boot != CLEAN_BOOT
+    write_tree(tmp_path, {"flake.nix": flake({"vm": "aarch64-linux"}), "boot.nix": boot})
+    [found] = [f for f in findings(tmp_path) if f["code"] == "ST106"]
+    assert found["fix"]["edits"][0]["content"] == "lib.mkForce [ ]"
+
+
 def test_a_fragments_plain_list_of_some_spec_modules_is_not_called_the_spec_set(tmp_path):
     # A public fleet's unreferenced hardware file lists three of the SPEC's initrd modules
     # at a plain priority: wrong (NixOS merges its defaults in), but not "the SPEC set".

@@ -275,7 +275,7 @@ def _judge(ctx: ConfigContext, option: str, check: Check, authority: str) -> Fin
     if check.predicate == "absent":
         return ctx.finding(span, _message(check, name, resolution.value,
                                           f"{name} is set ({where(winner)}){ctx.on} but {authority} requires "
-                                          f"it {requirement}{why}"))
+                                          f"it {requirement}{why}"), resolution=resolution)
     if check.predicate == "present":
         return _forced(ctx, resolution, check, name, authority, why)
     if not resolution.known:
@@ -284,14 +284,14 @@ def _judge(ctx: ConfigContext, option: str, check: Check, authority: str) -> Fin
     if verdict:
         return _forced(ctx, resolution, check, name, authority, why)
     # A list that lacks an item is only wrong in a whole system: other modules may add it.
-    report = ctx.system_finding if check.predicate == "contains" else ctx.finding
     if check.predicate == "not-contains" and resolution.items:
         offending = [i for i in resolution.items if i.value == check.expected]
         if offending and offending[0].span is not None:
             span = offending[0].span
-    return report(span, _message(check, name, resolution.value,
-                                      f"{name} is {nix_literal(resolution.value)} ({where(winner)}){ctx.on} but "
-                                      f"{authority} requires it {requirement}{why}"))
+    message = _message(check, name, resolution.value, f"{name} is {nix_literal(resolution.value)} ({where(winner)})"
+                                                      f"{ctx.on} but {authority} requires it {requirement}{why}")
+    return ctx.system_finding(span, message) if check.predicate == "contains" else \
+        ctx.finding(span, message, resolution=resolution)
 
 
 def _forced(ctx, resolution, check: Check, name: str, authority: str, why: str) -> Finding | None:

@@ -19,6 +19,7 @@ from .findings import Edit, Finding, Fix, Severity
 from ..nix.parser import ParsedFile
 from ..nix.source import Span
 from ..nix import values as v
+from ..nix.nixlib import PLAIN_PRIORITY
 
 
 @dataclass
@@ -120,16 +121,19 @@ class ConfigContext:
         return f" on {self.system}" if self.arch_specific else ""
 
     def finding(self, span: Span | None, message: str, fix: Fix | None = None,
-                severity: Severity | None = None) -> Finding | None:
+                severity: Severity | None = None, resolution: Resolution | None = None) -> Finding | None:
         """A finding about a value the configuration defines.  A fragment gets no
         informational ones: what it cannot know, the systems that import it decide.
-        (Every finding of a whole-system rule is a system finding, below.)"""
+        (Every finding of a whole-system rule is a system finding, below.)  Where it
+        states `resolution`'s value and a plain definition in a module the linter cannot
+        read would change it (it wins by less than a plain priority; or it is a list or a
+        set, which such a definition adds to), it says what it assumes of them."""
         severity = severity or self.rule.severity
         if span is None or (not self.whole and severity is Severity.INFO):
             return None
         found = Finding(self.rule.code, self.rule.name, severity, message, span, fix,
                         self.system if self.arch_specific else None)
-        if self.rule.whole_system and self.whole:
+        if self.whole and (self.rule.whole_system or resolution is not None and _plain_changes(resolution)):
             found.extra[ASSUMES_UNREAD] = self.rule.reads or ()
         return found
 
@@ -186,6 +190,14 @@ class FileContext:
         return list(found.values())
 
 
+def _plain_changes(resolution: Resolution) -> bool:
+    """Whether one more plain definition would change the value: one with a weaker priority
+    (lib.mkDefault) loses to it, and a list or a set at a plain one is merged with it."""
+    priority = resolution.priority
+    return priority is not None and (priority > PLAIN_PRIORITY or priority == PLAIN_PRIORITY
+                                     and isinstance(resolution.value, (list, dict)))
+
+
 def _uncertain_span(resolution: Resolution) -> Span | None:
     if isinstance(resolution.value, v.UnknownValue) and resolution.value.span is not None:
         return resolution.value.span
@@ -227,8 +239,9 @@ def where(definition: Definition | None) -> str:
     return place if definition.priority_label == "plain" else f"{definition.priority_label}, {place}"
 
 
-def replace_value_fix(definition: Definition | None, expected: Any) -> Fix | None:
-    """Replace a literal leaf value by `expected`, keeping any mkForce/mkDefault around it."""
+def replace_value_fix(definition: Definition | None, expected: Any, forced: bool = False) -> Fix | None:
+    """Replace a literal leaf value by `expected`, keeping any mkForce/mkDefault around it;
+    `forced` (the value must be forced) writes a plain one as `lib.mkForce expected`."""
     if definition is None or definition.value.span is None:
         return None
     if not isinstance(definition.value, (v.Const, v.Str, v.ListV)):
@@ -236,6 +249,10 @@ def replace_value_fix(definition: Definition | None, expected: Any) -> Fix | Non
     if isinstance(definition.value, v.Str) and definition.value.known is None:
         return None
     literal = nix_literal(expected)
+    if forced and definition.priority_label == "plain":
+        if not lib_in_scope(definition.value.span.source):
+            return None
+        literal = f"lib.mkForce {literal}"
     return Fix(f"set {format_option(definition.option)} to {literal}", (Edit(definition.value.span, literal),))
 
 
@@ -406,10 +423,10 @@ def expect_value(ctx: ConfigContext, option: str, expected: Any, why: str, *,
         return
     if resolution.value != expected or type(resolution.value) is not type(expected):
         winner = resolution.winner
-        fix = replace_value_fix(winner, expected) if shown is None else None
+        fix = replace_value_fix(winner, expected, forced=max_priority is not None) if shown is None else None
         found = ctx.finding(winner.span if winner else None,
                             f"{name} is {nix_literal(resolution.value)} ({where(winner)}){ctx.on} "
-                            f"but {authority} requires {want}: {why}", fix)
+                            f"but {authority} requires {want}: {why}", fix, resolution=resolution)
         if found:
             yield found
         return

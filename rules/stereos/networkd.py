@@ -77,7 +77,7 @@ def check_ethernet_dhcp(ctx: ConfigContext):
         yield ctx.finding(enable.span, f"{format_option(enable.option)} is false ({where(enable.winner)}){ctx.on}, "
                                        f"so the only unit that matches ethernet and enables DHCP is not generated, "
                                        f"but the SPEC requires one: {WHY_UNIT}",
-                          replace_value_fix(enable.winner, True))
+                          replace_value_fix(enable.winner, True), resolution=enable)
         return
     first = units[0] if units else every[0]
     yield ctx.finding(ctx.config.anchor(f"{first.prefix}.matchConfig", [f"{first.prefix}.networkConfig"]),
@@ -152,7 +152,7 @@ def _dhcp_missing(ctx: ConfigContext, unit: _Unit):
                       f"{format_option(resolution.option)} is {nix_literal(resolution.value)} "
                       f"({where(resolution.winner)}){ctx.on} but the SPEC requires \"yes\" (or \"ipv4\") on the "
                       f"ethernet unit: {WHY_UNIT}",
-                      replace_value_fix(resolution.winner, "yes"))
+                      replace_value_fix(resolution.winner, "yes"), resolution=resolution)
 
 
 def _not_ethernet(ctx: ConfigContext, unit: _Unit):
@@ -165,7 +165,7 @@ def _not_ethernet(ctx: ConfigContext, unit: _Unit):
                           f"{format_option(written.option)} is {nix_literal(written.value)} "
                           f"({where(written.winner)}){ctx.on}, so the unit that enables DHCP matches {matches}, "
                           f"but the SPEC requires matchConfig.Type = \"ether\" or a Name glob such as "
-                          f"\"en*\": {WHY_UNIT}")
+                          f"\"en*\": {WHY_UNIT}", resolution=written)
         return
     option = f"{unit.prefix}.matchConfig.Type"
     anchor = ctx.config.anchor(option, [f"{unit.prefix}.networkConfig"])

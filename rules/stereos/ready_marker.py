@@ -69,7 +69,8 @@ def check_unit(ctx: ConfigContext):
     enable = ctx.config.resolve(f"{UNIT}.enable")
     if enable.defined and enable.known and enable.value is False:
         yield ctx.finding(enable.span, f"{UNIT}.enable is false ({where(enable.winner)}){ctx.on} but the SPEC "
-                                       f"requires the unit to run: without it time-to-ready cannot be measured")
+                                       f"requires the unit to run: without it time-to-ready cannot be measured",
+                          resolution=enable)
     for field, (item, why) in WHY_UNIT.items():
         yield from _contains(ctx, f"{UNIT}.{field}", item, why)
 
@@ -169,7 +170,7 @@ def _judge(ctx: ConfigContext, resolution: Resolution, commands: list, in_script
     verdict, span = verdicts[0]
     yield ctx.finding(span, f"{name} ({where(resolution.winner)}){ctx.on} {verdict.problem}, but the SPEC requires "
                             f"a Unix nanosecond timestamp (`date +%s%N`) written to {MARKER} through a shell from "
-                            f"a package: {WHY_STAMP}", _format_fix(span, verdict.date_word))
+                            f"a package: {WHY_STAMP}", _format_fix(span, verdict.date_word), resolution=resolution)
 
 
 def _format_fix(span: Span | None, date_word: str | None) -> Fix | None:

@@ -63,7 +63,7 @@ def check(ctx: ConfigContext):
                         f"{format_option(parse_option(option))} is {nix_literal(resolution.value)} "
                         f"({where(winner)}){ctx.on}: {' and '.join(problems)}, but the SPEC requires "
                         f"{requirement} without stray whitespace: {WHY}",
-                        replace_value_fix(winner, better))
+                        replace_value_fix(winner, better), resolution=resolution)
         if line is not None and line.value is not None:
             problems, better = _judge(line.written, limit)
             if problems:
