@@ -109,6 +109,20 @@ def test_a_value_another_modules_plain_definition_would_change_says_what_it_assu
     assert found["message"].endswith(clause) is assumes, found["message"]
 
 
+def test_what_nixos_makes_of_another_option_is_the_options_value(tmp_path):
+    # networkd.nix defines the wait-online unit's `enable` as systemd.network.wait-online.enable
+    # (plainly): turning that off is not "not set", but still not the forced value the SPEC wants
+    boot = CLEAN_BOOT.replace("systemd.services.systemd-networkd-wait-online.enable = lib.mkForce false;",
+                              "systemd.network.wait-online.enable = false;")
+    assert boot != CLEAN_BOOT
+    write_tree(tmp_path, {"flake.nix": flake({"vm": "aarch64-linux"}), "boot.nix": boot})
+    [found] = findings(tmp_path)
+    assert found["code"] == "ST112" and found["fix"] is None
+    assert found["message"].startswith("systemd.services.systemd-networkd-wait-online.enable is false (NixOS's networkd "
+                                       "module, from systemd.network.wait-online.enable, boot.nix:"), found["message"]
+    assert "but with priority 100, which does not beat another module's plain definition" in found["message"]
+
+
 def test_a_value_the_spec_requires_forced_is_fixed_forced(tmp_path):
     boot = CLEAN_BOOT.replace("boot.initrd.kernelModules = lib.mkForce [];", 'boot.initrd.kernelModules = [ "virtiofs" ];')
     assert boot != CLEAN_BOOT

@@ -34,6 +34,15 @@ CONCATENATED_OPTION_NAMES = frozenset({
 })
 
 
+# Options NixOS's own modules define from another option, plainly (read in nixpkgs): where
+# no module of the linted tree defines them, their value is the other option's.
+# networkd.nix: `systemd.services.systemd-networkd-wait-online = { inherit (cfg.wait-online) enable; … }`.
+NIXOS_DERIVED: dict[tuple[str, ...], tuple[tuple[str, ...], str]] = {
+    ("systemd", "services", "systemd-networkd-wait-online", "enable"):
+        (("systemd", "network", "wait-online", "enable"), "NixOS's networkd module"),
+}
+
+
 def parse_option(option: str | Iterable[str]) -> OptionPath:
     """`systemd.services."getty@".enable` -> ("systemd", "services", "getty@", "enable")."""
     if not isinstance(option, str):
@@ -277,10 +286,26 @@ class EffectiveConfig:
     def _resolve_any(self, path: OptionPath) -> Resolution:
         declared = self.declared_option(path)
         if declared is None:
-            return self._resolve(path)
+            resolution = self._resolve(path)
+            return self._derived(path) or resolution if not resolution.defined and path in NIXOS_DERIVED \
+                else resolution
         if declared != path:
             return self._inside(path, declared)
         return self._resolve_declared(path)
+
+    def _derived(self, path: OptionPath) -> Resolution | None:
+        """What NixOS's own module defines `path` as (NIXOS_DERIVED), where the option it is
+        made of has a known value: that value, at a plain priority, told by where it was set."""
+        source_path, module = NIXOS_DERIVED[path]
+        source = self.resolve(source_path)
+        if not source.known or source.winner is None or not isinstance(source.value, (bool, int, str)):
+            return None
+        written = source.raw if source.raw is not None else v.Const(source.value, source.span)
+        # (the definition as written: of the other option, where it is set)
+        definition = Definition(source_path, written, module,
+                                priority_label=f"{module}, from {format_option(source_path)}",
+                                key_span=source.winner.key_span, binding_span=source.winner.binding_span)
+        return Resolution(path, True, source.value, written, definition, [definition], [definition])
 
     def _resolve_declared(self, path: OptionPath) -> Resolution:
         """mergeDefinitions with the option's type: exactly what NixOS computes."""
