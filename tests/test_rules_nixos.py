@@ -181,6 +181,15 @@ def test_a_definition_under_the_trees_own_namespace_that_nothing_declares():
     assert lint(RULES / "NX006" / "declared", select=["NX006"]) == []
 
 
+def test_a_set_of_declarations_under_a_nixos_namespace_adds_to_it(tmp_path):
+    # `options.networking.firewall = { fromLan = …; }` adds to NixOS's own options there (it
+    # merges declarations); `options = { top = …; }` is a set of top-level names
+    (tmp_path / "lan.nix").write_text("{ lib, ... }: {\n  options = { top = lib.mkOption { default = 1; }; };\n"
+                                      "  options.networking.firewall = { fromLan = lib.mkOption { default = [ ]; }; };\n}\n")
+    (tmp_path / "host.nix").write_text("{ imports = [ ./lan.nix ]; networking.firewall.enable = true; top = 2; }\n")
+    assert [f.code for f in lint(tmp_path, select=["NX006", "NX999"])] == []
+
+
 def test_no_undeclared_option_in_a_system_whose_import_is_missing():
     # the missing file may declare it; NixOS refuses the missing import, which NX003 reports
     findings = lint(RULES / "NX006" / "missing-import", select=["NX006", "NX003"])

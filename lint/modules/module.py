@@ -168,8 +168,8 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
         value = interp.eval_file(parsed.source, parsed.root)
     if isinstance(value, v.Lambda):
         value = interp.apply(value, arguments or interp.builtins.module_arguments(), value.span)
-    if isinstance(value, (v.If, v.Override)):   # `lib.mkIf c { … }` as a module is its config
-        value = v.AttrsV({"config": v.Attr(value, None, None)}, value.span)
+    if isinstance(value, (v.If, v.Override, v.Merge)):   # `lib.mkIf c { … }`, `lib.mkMerge [ … ]` as a module
+        value = v.AttrsV({"config": v.Attr(value, None, None)}, value.span)   # is its config (its shorthand)
     if not isinstance(value, v.AttrsV):
         module.problem = f"the module is not an attribute set that can be known ({_describe(value)})"
         module.defs = collect(v.Unknown(value.span, module.problem), key)

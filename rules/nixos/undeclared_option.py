@@ -12,18 +12,23 @@ from stereos_lint.nix import values as v
 def check(ctx: ConfigContext):
     """NixOS refuses a definition of an option that does not exist ("The option …
     does not exist").  Whether a NixOS option exists the linter cannot know, but a
-    namespace the linted tree makes up itself -- `options.hardware.librem5 = { … }`,
-    or a set of options with its own `enable` -- holds exactly the options the tree
-    declares there, so a definition under it that matches none of them is a typo or
-    a leftover.  The message offers the closest declared name.  A tree may also add
-    an option to a NixOS namespace (`options.services.nginx.myExtra`); an unknown
-    name there is not reported, nor under a set with a declaration the linter cannot
-    compute, nor in a system one of whose imports is missing (it may have declared it:
-    NX003 reports the import).
+    namespace the linted tree makes up itself -- a set of options with its own
+    `enable` (`options.hardware.librem5 = { enable = …; audio = …; }`), or a set of
+    them outside NixOS's top-level names (`options.my.backup = { … }`) -- holds
+    exactly the options the tree declares there, so a definition under it that
+    matches none of them is a typo or a leftover.  The message offers the closest declared name.  A tree may also add
+    an option to a NixOS namespace (`options.services.nginx.myExtra`, or in set form
+    `options.networking.firewall = { fromLan = …; }`: NixOS merges declarations); an
+    unknown name there is not reported, nor under a set with a declaration the linter
+    cannot compute, nor in a system one of whose imports is missing (it may have declared
+    it: NX003 reports the import).
 
     Bad:
 
-        options.hardware.librem5 = { audio = lib.mkOption { type = lib.types.bool; default = true; }; };
+        options.hardware.librem5 = {
+          enable = lib.mkEnableOption "the Librem 5's hardware";
+          audio = lib.mkOption { type = lib.types.bool; default = true; };
+        };
         hardware.librem5.audoi = false;
 
     Good:
@@ -55,6 +60,8 @@ def check(ctx: ConfigContext):
                           f"{where.place}) and none of them is "
                           f"{typed}{hint}; NixOS refuses a definition of an option that does not exist")
     for option in declared:
+        if not any(option[:len(n)] == n for n in namespaces):
+            continue   # (a submodule NixOS may declare too -- `services.nginx.virtualHosts` -- adds to it)
         if not ctx.config.definitions_within(option):
             continue   # only its default: no definition its submodule could refuse
         refusal = ctx.config.resolve(option).refusal
@@ -66,10 +73,25 @@ def check(ctx: ConfigContext):
                                             f"of {format_option(option)} declares no such option; NixOS refuses it")
 
 
+# NixOS's top-level option names (nixos/modules): a set of declarations written under one of
+# them in set form (`options.networking.firewall = { fromLan = mkOption …; }`) may add to
+# one of NixOS's own namespaces, whose other options the linter cannot see -- NixOS merges
+# the declarations of several modules.  Only one declaring its own `enable` makes it the
+# tree's (NixOS refuses an option declared twice).
+NIXOS_TOP_LEVEL = frozenset({
+    "appstream", "assertions", "boot", "console", "containers", "documentation", "dysnomia", "environment",
+    "fileSystems", "fonts", "gtk", "hardware", "i18n", "ids", "image", "installer", "isoImage", "jobs", "krb5",
+    "lib", "location", "meta", "netboot", "networking", "nix", "nixpkgs", "oci", "power", "powerManagement",
+    "programs", "qt", "sdImage", "security", "services", "snapraid", "sound", "specialisation", "stylix",
+    "swapDevices", "system", "systemd", "testing", "time", "users", "virtualisation", "warnings", "xdg",
+    "zramSwap", "home-manager", "nixos", "_module",
+})
+
+
 def introduced_namespaces(modules) -> dict:
-    """Prefixes whose options the tree makes up: a literal set of option declarations
-    (`options.a.b = { x = mkOption …; }`), or a set that declares its own `enable`;
-    never a top-level name (`services`)."""
+    """Prefixes whose options the tree makes up: a set that declares its own `enable`, or a
+    literal set of option declarations (`options.a.b = { x = mkOption …; }`) outside NixOS's
+    namespaces; never a top-level name (`services`)."""
     found: dict = {}
     for module in modules:
         if getattr(module, "options", None) is not None:
@@ -83,8 +105,8 @@ def _walk(item, prefix, found) -> None:
         return
     children = {name: v.force(attr.value) for name, attr in value.attrs.items()}
     direct = [name for name, child in children.items() if isinstance(child, OptionDecl)]
-    if len(prefix) >= 2 and direct and (value.explicit or "enable" in direct) and value.span is not None \
-            and _all_known(value):
+    if len(prefix) >= 2 and direct and ("enable" in direct or value.explicit and prefix[0] not in NIXOS_TOP_LEVEL) \
+            and value.span is not None and _all_known(value):
         found.setdefault(prefix, value.span)
     for name, child in children.items():
         if isinstance(child, v.AttrsV):
