@@ -125,7 +125,8 @@ RULES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
 STUBS = ("{ lib, ... }: { options.services.pipewire.enable = lib.mkOption { }; "
          "options.services.nginx = lib.mkOption { type = lib.types.attrsOf lib.types.anything; default = { }; }; "
          "options.systemd.services = lib.mkOption { type = lib.types.attrsOf lib.types.anything; default = { }; }; "
-         "options.networking.firewall.enable = lib.mkOption { }; }")
+         "options.networking.firewall.enable = lib.mkOption { }; "
+         "options.warnings = lib.mkOption { default = [ ]; }; options.assertions = lib.mkOption { default = [ ]; }; }")
 CLAIMS = [   # (module, option read, whether NixOS accepts it, the rule that says it does not)
     ("NX002/conflict/vm.nix", "services.myapp.port", False, "NX002"),
     ("NX002/agree/vm.nix", "services.myapp.port", True, "NX002"),
@@ -137,6 +138,7 @@ CLAIMS = [   # (module, option read, whether NixOS accepts it, the rule that say
     ("NX006/extended-enable/host.nix", "services.myapp", False, "NX006"),
     ("NX006/unknown-declaration/host.nix", "services.myapp", True, "NX006"),
     ("NX006/nixos-namespace-set-form/host.nix", "networking.firewall", True, "NX006"),
+    ("NX006/renamed/host.nix", "services.myapp", True, "NX006"),
     ("NX007/outside-enum/myapp.nix", "services.myapp.mode", False, "NX007"),
     ("NX007/outside-enum/myapp.nix", "services.myapp.workers", False, "NX007"),
     ("NX007/inside-enum/myapp.nix", "services.myapp", True, "NX007"),

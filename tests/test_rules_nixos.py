@@ -190,6 +190,17 @@ def test_a_set_of_declarations_under_a_nixos_namespace_adds_to_it(tmp_path):
     assert [f.code for f in lint(tmp_path, select=["NX006", "NX999"])] == []
 
 
+def test_an_option_also_set_through_its_old_name_cannot_be_known():
+    # lib.mkRenamedOptionModule gives listenPort's 9000 to port: not the default 8080
+    from stereos_lint.systems.project import Project
+
+    host = RULES / "NX006" / "renamed" / "host.nix"
+    config = Project([str(host), str(host.parent / "myapp.nix")]).config(str(host))
+    port, address, enable = (config.resolve(f"services.myapp.{name}") for name in ("port", "address", "enable"))
+    assert "listenPort is defined too" in port.uncertain and "addr is defined too" in address.uncertain
+    assert (enable.value, enable.uncertain) == (True, None)
+
+
 def test_no_undeclared_option_in_a_system_whose_import_is_missing():
     # the missing file may declare it; NixOS refuses the missing import, which NX003 reports
     findings = lint(RULES / "NX006" / "missing-import", select=["NX006", "NX003"])

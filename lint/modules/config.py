@@ -182,6 +182,7 @@ class EffectiveConfig:
         self._anywhere: list = []                      # modules whose whole config cannot be known
         self._shadows: dict[OptionPath, Definition | None] = {}   # prefix -> an unknown value at or above it
         self._first_written: dict[OptionPath, Span | None] = {}   # prefix -> the anchor under it (see anchor)
+        self._aliases: list[tuple] | None = None   # (old, new) option paths its modules rename (OptionAliases)
 
     # -- what the modules write ---------------------------------------------------------------
 
@@ -253,10 +254,25 @@ class EffectiveConfig:
                                   uncertain="its value depends on itself")
             self._resolving.add(path)
             try:
-                self._cache[path] = self._resolve_any(path)
+                self._cache[path] = self._through_old_names(path, self._resolve_any(path))
             finally:
                 self._resolving.discard(path)
         return self._cache[path]
+
+    def _through_old_names(self, path: OptionPath, resolution: Resolution) -> Resolution:
+        """An option renamed with lib.mkRenamedOptionModule (or aliased) also gets what is
+        defined at its old name: where something is, the value cannot be known here."""
+        if self._aliases is None:
+            self._aliases = [pair for module in self.modules for pair in getattr(module, "aliases", ())]
+        for old, new in self._aliases:
+            if path[:len(new)] != new or not self.definitions_in([old + path[len(new):]]):
+                continue
+            why = f"{format_option(old)} is defined too, an old name NixOS gives to {format_option(new)}"
+            if not resolution.defined:
+                return Resolution(path, True, v.UnknownValue(format_option(old)), uncertain=why)
+            resolution.uncertain = why
+            return resolution
+        return resolution
 
     # -- declared options ---------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from .definitions import ModuleDefinitions, collect
 from .forced import calls_forcing, forced_paths
 from ..nix.interpreter import Interpreter
 from ..nix.parser import ParsedFile
+from .types import OptionAliases
 from ..nix.source import Span
 from ..nix.words import has_any_word, has_word, word_positions
 
@@ -69,6 +70,7 @@ class Module:
     # imported as a value: `imports = [ flake.nixosModules.server ]`): that file
     written_in: str | None = None
     disabled: list[str] = field(default_factory=list)   # disabledModules: files (absolute) or keys
+    aliases: list[tuple] = field(default_factory=list)  # (old, new) option paths (types.OptionAliases)
     _interp: Interpreter | None = field(default=None, repr=False, compare=False)
     _arch_words: bool | None = field(default=None, repr=False, compare=False)
     _dropped: list | None = field(default=None, repr=False, compare=False)
@@ -175,6 +177,8 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
         module.defs = collect(v.Unknown(value.span, module.problem), key)
         return module
     attrs = value.attrs
+    if isinstance(value, OptionAliases):
+        module.aliases = value.aliases
     full_form = "config" in attrs or "options" in attrs
     if "imports" in attrs:
         module.imports = _imports(attrs["imports"].value, path)

@@ -433,9 +433,65 @@ INTS = {"positive": (1, 2 ** 63 - 1), "unsigned": (0, 2 ** 63 - 1), "u8": (0, 25
         "u32": (0, 4294967295), "s8": (-128, 127), "s16": (-32768, 32767), "s32": (-2147483648, 2147483647)}
 
 
+class OptionAliases(v.AttrsV):
+    """The module lib.mkRenamedOptionModule (mkAliasOptionModule, mkChangedOptionModule,
+    mkMergedOptionModule, mkRemovedOptionModule) makes: it declares the old paths, and
+    NixOS gives what is defined there to the new one (`aliases`: (old, new) pairs)."""
+
+    __slots__ = ("aliases",)
+
+    def __init__(self, old: list[tuple[str, ...]], new: tuple[str, ...] | None, span: Span | None):
+        options: dict[str, v.Attr] = {}
+        for path in old:   # (the type does not matter: nothing but these modules reads them)
+            nested: v.Value = OptionDecl({"type": TypeV(Unmodelled("an old name"))}, span)
+            for name in reversed(path[1:]):
+                nested = v.AttrsV({name: v.Attr(nested, None, None)}, span)
+            existing = options.get(path[0])
+            options[path[0]] = v.Attr(nested if existing is None else _merged(v.force(existing.value), nested), None,
+                                      None)
+        super().__init__({"options": v.Attr(v.AttrsV(options, span), None, None)}, span)
+        self.aliases = [(path, new) for path in old] if new is not None else []
+
+
+def _merged(a: v.Value, b: v.Value) -> v.Value:
+    if isinstance(a, v.AttrsV) and isinstance(b, v.AttrsV):
+        attrs = dict(a.attrs)
+        for name, attr in b.attrs.items():
+            attrs[name] = v.Attr(_merged(v.force(attrs[name].value), v.force(attr.value)), None, None) \
+                if name in attrs else attr
+        return v.AttrsV(attrs, a.span)
+    return b
+
+
+def _option_path(value: v.Lazy) -> tuple[str, ...] | None:
+    listed = v.to_python(value)
+    if isinstance(listed, list) and listed and all(isinstance(name, str) for name in listed):
+        return tuple(listed)
+    return None
+
+
 def module_system_lib() -> dict[str, v.Lazy]:
     """The lib members that declare options: mkOption, mkEnableOption, mkPackageOption,
-    and `types`."""
+    the option-renaming modules, and `types`."""
+
+    def aliases(span: Span, old: list[v.Lazy], new: v.Lazy | None) -> v.Value:
+        paths = [_option_path(item) for item in old]
+        target = _option_path(new) if new is not None else None
+        if any(path is None for path in paths) or new is not None and target is None:
+            return v.Unknown(span, "an option-renaming module of paths that cannot be known")
+        return OptionAliases(paths, target, span)
+
+    def renamed_with(span: Span, arguments: v.Lazy) -> v.Value:
+        args = v.force(arguments)
+        if not isinstance(args, v.AttrsV) or "from" not in args.attrs or "to" not in args.attrs:
+            return v.Unknown(span, "mkRenamedOptionModuleWith of arguments that cannot be known")
+        return aliases(span, [args.attrs["from"].value], args.attrs["to"].value)
+
+    def merged(span: Span, froms: v.Lazy, to: v.Lazy, _function: v.Lazy) -> v.Value:
+        listed = v.force(froms)
+        if not isinstance(listed, v.ListV):
+            return v.Unknown(span, "mkMergedOptionModule of paths that cannot be known")
+        return aliases(span, list(listed.items), to)
 
     def mk_option(span: Span, arguments: v.Lazy) -> v.Value:
         value = v.force(arguments)
@@ -454,6 +510,13 @@ def module_system_lib() -> dict[str, v.Lazy]:
         "mkOption": v.Primop("mkOption", 1, mk_option),
         "mkEnableOption": v.Primop("mkEnableOption", 1, mk_enable_option),
         "mkPackageOption": v.Primop("mkPackageOption", 3, mk_package_option),
+        "mkRenamedOptionModule": v.Primop("mkRenamedOptionModule", 2, lambda s, a, b: aliases(s, [a], b)),
+        "mkAliasOptionModule": v.Primop("mkAliasOptionModule", 2, lambda s, a, b: aliases(s, [a], b)),
+        "mkAliasOptionModuleMD": v.Primop("mkAliasOptionModuleMD", 2, lambda s, a, b: aliases(s, [a], b)),
+        "mkRenamedOptionModuleWith": v.Primop("mkRenamedOptionModuleWith", 1, renamed_with),
+        "mkChangedOptionModule": v.Primop("mkChangedOptionModule", 3, lambda s, a, b, f: aliases(s, [a], b)),
+        "mkMergedOptionModule": v.Primop("mkMergedOptionModule", 3, merged),
+        "mkRemovedOptionModule": v.Primop("mkRemovedOptionModule", 2, lambda s, a, _why: aliases(s, [a], None)),
         "types": types_namespace(),
     }
 
