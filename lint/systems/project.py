@@ -745,6 +745,8 @@ def _home_manager_modules(config: EffectiveConfig) -> list[ModuleRef]:
     `import ./home.nix`, or `{ imports = [ … ]; }`), `home-manager.sharedModules = [ … ]`; and
     the files their values are written in, where a set was taken apart into definitions."""
     refs: list[ModuleRef] = []
+    if not any(m.parsed is not None and b"home-manager" in m.parsed.source.data for m in config.modules):
+        return refs   # (no module writes the name: none defines those options)
     modules = {m.path for m in config.modules}
     for definition in config.definitions_in(HOME_MANAGER_MODULES):
         value = definition.value
