@@ -1754,8 +1754,8 @@ def test_identical_systems_are_evaluated_once(tmp_path):
 
 
 def test_systems_alike_but_for_what_their_inline_modules_define_are_told_apart(tmp_path):
-    # An inline module is compared by what it defines only where all else is alike; a file
-    # a system's module loads with `import` is no file of discovery's, whenever it is loaded.
+    # Identical systems are one evaluation, inline modules compared by what they define; a
+    # file a system's module loads with `import` is no file of discovery's, whenever it is loaded.
     write_tree(tmp_path, {
         "flake.nix": """{
   outputs = { self, nixpkgs }: let

@@ -444,8 +444,8 @@ class OptionAliases(v.AttrsV):
         options: dict[str, v.Attr] = {}
         for path in old:   # (the type does not matter: nothing but these modules reads them)
             nested: v.Value = OptionDecl({"type": TypeV(Unmodelled("an old name"))}, span)
-            for name in reversed(path[1:]):
-                nested = v.AttrsV({name: v.Attr(nested, None, None)}, span)
+            for name in reversed(path[1:]):   # (a path, as `options.a.b.old = …` would write it)
+                nested = v.AttrsV({name: v.Attr(nested, None, None)}, span, explicit=False)
             existing = options.get(path[0])
             options[path[0]] = v.Attr(nested if existing is None else _merged(v.force(existing.value), nested), None,
                                       None)
@@ -459,7 +459,7 @@ def _merged(a: v.Value, b: v.Value) -> v.Value:
         for name, attr in b.attrs.items():
             attrs[name] = v.Attr(_merged(v.force(attrs[name].value), v.force(attr.value)), None, None) \
                 if name in attrs else attr
-        return v.AttrsV(attrs, a.span)
+        return v.AttrsV(attrs, a.span, explicit=False)
     return b
 
 

@@ -73,7 +73,8 @@ def check(ctx: ConfigContext):
                                             f"of {format_option(option)} declares no such option; NixOS refuses it")
 
 
-# NixOS's top-level option names (nixos/modules): a set of declarations written under one of
+# NixOS's top-level option names (nixos/modules), and those of modules commonly imported from
+# flake inputs (home-manager's, stylix'): a set of declarations written under one of
 # them in set form (`options.networking.firewall = { fromLan = mkOption …; }`) may add to
 # one of NixOS's own namespaces, whose other options the linter cannot see -- NixOS merges
 # the declarations of several modules.  Only one declaring its own `enable` makes it the
