@@ -1941,6 +1941,25 @@ def test_outputs_updated_with_known_systems_over_outputs_that_may_not_be_known(t
     assert findings(tmp_path) == []
 
 
+def test_a_system_an_output_names_only_inside_a_string_is_found(tmp_path):
+    # microvm.nix's apps: `program = "${(import configFile { … }).config.microvm.declaredRunner}/bin/…"`
+    write_tree(tmp_path, {
+        "flake.nix": """{
+  outputs = { self, nixpkgs }: let
+    toApp = configFile: {
+      type = "app";
+      program = "${(import configFile { inherit nixpkgs; }).config.system.build.vm}/bin/run";
+    };
+  in { apps.aarch64-linux.vm = toApp ./host; };
+}
+""",
+        "host/default.nix": """{ nixpkgs }: nixpkgs.lib.nixosSystem { system = "aarch64-linux"; modules = [ ../boot.nix ]; }
+""",
+        "boot.nix": CLEAN_BOOT,
+    })
+    assert listed(tmp_path) == {"apps.aarch64-linux.vm.program": ("aarch64-linux", ["boot.nix"], [])}
+
+
 def test_a_system_extended_with_more_modules_is_a_system_of_its_own(tmp_path):
     write_tree(tmp_path, {
         "flake.nix": """{

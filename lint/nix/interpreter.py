@@ -183,7 +183,7 @@ class Interpreter:
             return v.Unknown(span, "int in string")  # Nix refuses ints in "${}"
         if isinstance(value, v.PathV) and value.resolved:
             return v.StorePath(span, value.resolved)
-        return v.Unknown(span, "interpolation")
+        return v.Interpolated(span, "interpolation", value)
 
     def eval_path_expression(self, node, env, source):
         text = source.text(node.start_byte, node.end_byte)

@@ -205,6 +205,18 @@ class PartlyKnown(Unknown):
         return self.known(name)
 
 
+class Interpolated(Unknown):
+    """A value interpolated into a string that the linter cannot make a string of (`"${cfg
+    .config.system.build.vm}/bin/run"`): unknown text, but the value is kept -- an output
+    built from a system still names it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, span: Span | None, why: str, value: "Value"):
+        super().__init__(span, why)
+        self.value = value
+
+
 class PartlyKnownList(Unknown):
     """`[ ./host ] ++ lib.optionals cond [ … ]` with cond unknown: a list whose parts are known
     lists or values that cannot be known, in order.  Unknown everywhere but where its parts

@@ -435,6 +435,11 @@ def _walk(item: v.Lazy, path: tuple[str, ...], found: list, depth: int, top: boo
     if isinstance(value, (SystemValue, SystemPart)):
         found.append((path, value.system))
         return
+    if isinstance(value, v.Str):   # (an app's `program = "${system.config.system.build.vm}/bin/run"`)
+        for part in value.parts:
+            if isinstance(part, v.Interpolated) and isinstance(part.value, (SystemValue, SystemPart)):
+                found.append((path, part.value.system))
+        return
     if not isinstance(value, v.AttrsV) or isinstance(value, _FlakeSelf) or depth > MAX_OUTPUT_DEPTH:
         return
     names = sorted(value.attrs)
