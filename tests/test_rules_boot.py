@@ -359,3 +359,15 @@ def test_cannot_verify_names_the_module_whose_whole_configuration_cannot_be_know
     [finding] = [f for f in lint(tmp_path / "host.nix", select=["ST101"]) if "grub.device" in f.message]
     assert "the configuration of a module (raid.nix:2) cannot be known" in finding.message
 
+
+
+def test_no_fix_for_a_value_read_from_a_let_that_other_options_share(tmp_path):
+    # `t` also sets stereosd's RestartSec: rewriting the binding would change that too
+    text = CLEAN.read_text().replace('DefaultTimeoutStopSec = "3s";', "DefaultTimeoutStopSec = t;")
+    text = text.replace("{ config, lib, pkgs, ... }:\n", '{ config, lib, pkgs, ... }:\nlet t = "5s"; in\n', 1)
+    text = text.replace("  systemd.services.stereos-ready", '  systemd.services.stereosd.serviceConfig.RestartSec = t;\n'
+                        "  systemd.services.stereos-ready", 1)
+    assert text.count(" t;") == 2 and 'let t = "5s"; in' in text
+    (tmp_path / "boot.nix").write_text(text)
+    [found] = lint(tmp_path, select=["ST130"])
+    assert "DefaultTimeoutStopSec" in found.message and found.fix is None

@@ -229,3 +229,14 @@ def test_st302_script_with_escaped_specifiers_is_wrong_since_no_systemd_expands_
     finding = only(lint(tmp_path, select=["ST302"]))
     assert (finding.span.line, finding.severity) == (5, Severity.ERROR)
     assert "script" in finding.message and "`date +%%s%%N`" in finding.message
+
+
+def test_no_fix_where_a_binding_of_the_option_is_written_already(tmp_path):
+    # wantedBy under a mkIf whose condition is false is not set; a second `wantedBy = …`
+    # beside it would be a duplicate attribute Nix refuses
+    text = CLEAN.read_text().replace('wantedBy = [ "multi-user.target" ];',
+                                     'wantedBy = lib.mkIf false [ "multi-user.target" ];')
+    assert text != CLEAN.read_text()
+    (tmp_path / "boot.nix").write_text(text)
+    found = only([f for f in lint(tmp_path, select=["ST301"]) if "wantedBy" in f.message])
+    assert found.fix is None

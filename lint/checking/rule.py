@@ -241,8 +241,14 @@ def where(definition: Definition | None) -> str:
 
 def replace_value_fix(definition: Definition | None, expected: Any, forced: bool = False) -> Fix | None:
     """Replace a literal leaf value by `expected`, keeping any mkForce/mkDefault around it;
-    `forced` (the value must be forced) writes a plain one as `lib.mkForce expected`."""
+    `forced` (the value must be forced) writes a plain one as `lib.mkForce expected`.  Only
+    a literal written in the definition's own binding: one it reads from a `let` (or another
+    file) may serve other options too."""
     if definition is None or definition.value.span is None:
+        return None
+    value, binding = definition.value.span, definition.binding_span
+    if binding is None or value.source is not binding.source or not binding.start <= value.start <= value.end \
+            <= binding.end:
         return None
     if not isinstance(definition.value, (v.Const, v.Str, v.ListV)):
         return None
@@ -287,6 +293,8 @@ def insert_binding_fix(config: EffectiveConfig, anchor: Span | None, option: str
     if anchor is None:
         return None
     path = parse_option(option)
+    if config.resolve(path).definitions:
+        return None   # written already (under a mkIf that is false): a second binding would not parse
     data = anchor.source.data
     line_start = data.rfind(b"\n", 0, anchor.start) + 1
     indent = data[line_start:anchor.start]
