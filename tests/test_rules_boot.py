@@ -371,3 +371,30 @@ def test_no_fix_for_a_value_read_from_a_let_that_other_options_share(tmp_path):
     (tmp_path / "boot.nix").write_text(text)
     [found] = lint(tmp_path, select=["ST130"])
     assert "DefaultTimeoutStopSec" in found.message and found.fix is None
+
+
+def test_a_priority_below_a_plain_one_beats_other_modules_as_the_spec_asks(tmp_path):
+    # mkOverride 99 beats every plain definition (fw.nix's true loses), as lib.mkForce does
+    text = CLEAN.read_text().replace("networking.firewall.enable = lib.mkForce false;",
+                                     "networking.firewall.enable = lib.mkOverride 99 false;")
+    assert text != CLEAN.read_text()
+    (tmp_path / "boot.nix").write_text(text.replace("{ config, lib, pkgs, ... }:\n",
+                                                    "{ config, lib, pkgs, ... }:\n", 1).replace(
+        "  boot.growPartition = true;", "  imports = [ ./fw.nix ];\n  boot.growPartition = true;", 1))
+    (tmp_path / "fw.nix").write_text("{ networking.firewall.enable = true; }\n")
+    assert lint(tmp_path, select=["ST120"]) == []
+    (tmp_path / "boot.nix").write_text(text.replace("lib.mkOverride 99 false", "lib.mkOverride 100 false"))
+    assert [f.code for f in lint(tmp_path / "boot.nix", select=["ST120"])] == ["ST120"]
+
+
+def test_a_forced_kernel_parameter_list_has_none_of_nixos_before_it(tmp_path):
+    text = CLEAN.read_text().replace(
+        'boot.kernelParams = lib.mkMerge [\n    (lib.mkBefore [ "quiet" "loglevel=0" ])\n'
+        '    [ "console=tty0" "console=ttyAMA0,115200" "console=hvc0" ]\n  ];',
+        'boot.kernelParams = lib.mkForce [ "quiet" "loglevel=0" "console=tty0" "console=ttyAMA0,115200" '
+        '"console=hvc0" ];')
+    assert text != CLEAN.read_text()
+    (tmp_path / "boot.nix").write_text(text)
+    assert lint(tmp_path, select=["ST104"]) == []
+    (tmp_path / "boot.nix").write_text(text.replace("lib.mkForce [", "["))
+    assert [f.code for f in lint(tmp_path, select=["ST104"])] == ["ST104"]

@@ -15,7 +15,7 @@ Predicates: `equals`, `one-of`, `not`, `at-most`, `at-least` (numbers, and
 systemd time spans or sizes such as `3s`, `32M`, compared by value),
 `contains` / `not-contains` (lists), `matches` (a regular expression searched
 in a string), `present` / `absent`.  Optional: `system` (judge only there),
-`forced` (the winning definition must be a `lib.mkForce`), `siblings`
+`forced` (the winning definition must beat a plain one: `lib.mkForce`), `siblings`
 (options a missing one is reported next to), `message` (a template with
 `{option}`, `{value}`, `{expected}`, `{why}`).
 
@@ -33,6 +33,7 @@ from typing import Any, Iterator
 
 from ..modules.config import format_option, parse_option
 from .findings import Finding, Severity
+from ..nix.nixlib import PLAIN_PRIORITY
 from ..nix.operators import is_fully_known
 from .rule import ConfigContext, Rule, expect_value, nix_literal, where
 from .settings import SettingsError
@@ -43,7 +44,6 @@ PREDICATES = ("equals", "one-of", "not", "at-most", "at-least", "contains", "not
               "present", "absent")
 CHECK_KEYS = frozenset({"option", "options", "siblings", "system", "forced", "why", "message", *PREDICATES})
 RULE_KEYS = frozenset({"code", "name", "severity", "summary", "doc", "invariant"})
-FORCE_PRIORITY = 50
 _CODE = re.compile(r"[A-Z][A-Z0-9]*[0-9]+")
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SYSTEM = re.compile(r"[a-z0-9_]+-(linux|darwin)")
@@ -238,7 +238,7 @@ def evaluate(ctx: ConfigContext, check: Check, authority: str) -> Iterator[Findi
     for option in expand(ctx, check.options):
         if check.predicate == "equals":
             yield from expect_value(ctx, option, check.expected, check.why, siblings=check.siblings,
-                                    max_priority=FORCE_PRIORITY if check.forced else None, authority=authority)
+                                    max_priority=PLAIN_PRIORITY - 1 if check.forced else None, authority=authority)
             continue
         found = _judge(ctx, option, check, authority)
         if found is not None:
@@ -295,7 +295,10 @@ def _judge(ctx: ConfigContext, option: str, check: Check, authority: str) -> Fin
 
 
 def _forced(ctx, resolution, check: Check, name: str, authority: str, why: str) -> Finding | None:
-    if not check.forced or resolution.priority is None or resolution.priority <= FORCE_PRIORITY:
+    """A right value that a plain definition elsewhere would still beat or conflict with (a
+    priority of 100 or more: plain, lib.mkDefault); lib.mkForce, or any mkOverride below 100,
+    beats it."""
+    if not check.forced or resolution.priority is None or resolution.priority < PLAIN_PRIORITY:
         return None
     winner = resolution.winner
     return ctx.finding(winner.span if winner else None,

@@ -20,7 +20,7 @@ SPEC_MODULES = [
     "vsock", "vmw_vsock_virtio_transport", "vmw_vsock_virtio_transport_common",
     "ext4", "erofs", "overlay",
 ]
-FORCE = 50
+BEATS_PLAIN = 99   # the weakest priority that beats NixOS's plain definitions (lib.mkForce is 50)
 SIBLINGS = [AVAILABLE, INITRD_LOADED, LOADED, "boot.initrd.systemd.enable"]
 
 
@@ -82,7 +82,7 @@ def _available_modules(ctx: ConfigContext):
         yield ctx.finding(at, f"{AVAILABLE} {' and '.join(problems)} ({at_place}){ctx.on} but the SPEC "
                               f"requires exactly {requirement}: {WHY_MODULES}", fix)
         return
-    if resolution.priority is not None and resolution.priority > FORCE:
+    if resolution.priority is not None and resolution.priority > BEATS_PLAIN:
         # (a fragment's list may hold part of the set: other modules of a system may add the rest)
         holds = "is the SPEC set" if set(SPEC_MODULES) <= set(resolution.value) else "holds SPEC modules only"
         yield ctx.finding(resolution.span,
@@ -93,7 +93,7 @@ def _available_modules(ctx: ConfigContext):
 
 
 def _no_initrd_modules(ctx: ConfigContext):
-    yield from expect_value(ctx, INITRD_LOADED, [], WHY_MODULES, siblings=SIBLINGS, max_priority=FORCE)
+    yield from expect_value(ctx, INITRD_LOADED, [], WHY_MODULES, siblings=SIBLINGS, max_priority=BEATS_PLAIN)
 
 
 def _vsock_loaded(ctx: ConfigContext):

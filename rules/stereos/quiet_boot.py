@@ -1,6 +1,6 @@
 """ST104 quiet-boot."""
 from stereos_lint.checking.findings import Severity
-from stereos_lint.nix.nixlib import DEFAULT_ORDER
+from stereos_lint.nix.nixlib import DEFAULT_ORDER, PLAIN_PRIORITY
 from stereos_lint.checking.rule import ConfigContext, expect_value, nix_literal, rule, where
 
 from .console_params import place, written
@@ -61,7 +61,8 @@ def _begins_quiet(ctx: ConfigContext):
                                        f"{requirement}: {WHY}")
         return
     late = next((item for item in head if item.definition.order >= DEFAULT_ORDER), None)
-    if late is not None:
+    if late is not None and (resolution.priority is None or resolution.priority >= PLAIN_PRIORITY):
+        # (a list that wins at a priority beating NixOS's plain definitions has none of theirs before it)
         yield ctx.finding(late.span,
                           f"{OPTION} begins with {' '.join(nix_literal(p) for p in FIRST)} here but at list order "
                           f"{late.definition.order} ({place(late)}){ctx.on}, so NixOS's own kernel "
