@@ -4,6 +4,8 @@ shell from a package): the drifted module's lines, silence on the corrected one,
 fixtures for each way the ExecStart can be right, wrong, or not understood."""
 from __future__ import annotations
 
+import pytest
+
 from lintutil import FIXTURES, code_lines, lint, write_tree
 from stereos_lint.checking.findings import Severity
 from stereos_lint.checking.fixes import fixed_files
@@ -240,3 +242,26 @@ def test_no_fix_where_a_binding_of_the_option_is_written_already(tmp_path):
     (tmp_path / "boot.nix").write_text(text)
     found = only([f for f in lint(tmp_path, select=["ST301"]) if "wantedBy" in f.message])
     assert found.fix is None
+
+
+@pytest.mark.parametrize("script, verdict", [
+    ("exec ${pkgs.coreutils}/bin/date +%s%N > /run/stereos-ready", None),               # the exec builtin
+    ("${pkgs.coreutils}/bin/date +%s%N | ${pkgs.coreutils}/bin/tee /run/stereos-ready", None),
+    ("${pkgs.coreutils}/bin/date +%s%N > /run/stereos-ready.tmp && "
+     "${pkgs.coreutils}/bin/mv /run/stereos-ready.tmp /run/stereos-ready", None),
+    ("${pkgs.coreutils}/bin/date | ${pkgs.coreutils}/bin/tee /run/stereos-ready", Severity.ERROR),   # plain date
+    ("${pkgs.coreutils}/bin/date +%s%N | ${pkgs.coreutils}/bin/tee -a /run/stereos-ready", Severity.ERROR),
+    ("${pkgs.coreutils}/bin/date +%s%N > /tmp/x && ${pkgs.coreutils}/bin/install /tmp/x /run/stereos-ready",
+     Severity.INFO),                                                                    # written some other way
+])
+def test_st302_the_marker_written_through_exec_tee_or_a_rename(tmp_path, script, verdict):
+    write_tree(tmp_path, {"default.nix": f"""\
+{{ pkgs, ... }}:
+{{
+  systemd.services.stereos-ready.serviceConfig = {{
+    Type = "oneshot";
+    ExecStart = "${{pkgs.bash}}/bin/sh -c '{script}'";
+  }};
+}}
+"""})
+    assert [f.severity for f in lint(tmp_path, select=["ST302"])] == ([verdict] if verdict else [])

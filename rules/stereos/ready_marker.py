@@ -267,28 +267,29 @@ def _judge_script(script: str, interps: list[str], direct: bool = False, in_exec
         except ValueError as error:
             return Verdict(unknown=f"its shell command cannot be read ({error})")
     commands: list[list[str]] = [[]]
+    piped: list[bool] = [False]   # whether each command reads the one before it through `|`
     for word in words:
         if word in _SEPARATORS:
             commands.append([])
+            piped.append(word == "|")
         else:
             commands[-1].append(word)
-    for command in commands:
-        args, targets = [], []
-        index = 0
-        while index < len(command):
-            word = command[index]
-            if word in _REDIRECTS or word == ">>":
-                targets.append((word, command[index + 1] if index + 1 < len(command) else ""))
-                index += 2
-                continue
-            args.append(word)
-            index += 1
-        if not any(target == MARKER for _, target in targets):
+    parsed = [_redirections(command) for command in commands]
+    marker = MARKER
+    for args, targets in reversed(parsed):   # `date … > M.tmp && mv M.tmp M`: what M.tmp gets, M gets
+        if len(args) == 3 and _program(args[0], interps)[1] == "mv" and args[2] == marker:
+            marker = args[1]
+    for position, (args, targets) in enumerate(parsed):
+        if args and _program(args[0], interps)[1] == "tee" and marker in args[1:] and position and piped[position]:
+            if any(word in ("-a", "--append") for word in args[1:]):
+                return Verdict(problem=f"appends (`tee -a`) to {MARKER} instead of writing one timestamp")
+            args, targets = parsed[position - 1][0], [(">", marker)]   # `date … | tee M`: date's output
+        if not any(target == marker for _, target in targets):
             continue
         if direct:
             return Verdict(problem=f"redirects to {MARKER} without a shell, so systemd passes `>` to the "
                                    f"command as an argument")
-        if any(op == ">>" for op, target in targets if target == MARKER):
+        if any(op == ">>" for op, target in targets if target == marker):
             return Verdict(problem=f"appends (`>>`) to {MARKER} instead of writing one timestamp")
         if not args:
             return Verdict(unknown=f"the command writing {MARKER} cannot be read")
@@ -314,4 +315,26 @@ def _judge_script(script: str, interps: list[str], direct: bool = False, in_exec
     if "$(" in script or "`" in script or unreadable:
         shown = _program(unreadable[0], interps)[2] if unreadable else "a command substitution"
         return Verdict(unknown=f"what {shown} does cannot be known statically")
+    named = next((args for args, _ in parsed if MARKER in args[1:]), None)
+    if named is not None:   # (`install`, `dd of=`, `cp`: a command names the marker some other way)
+        return Verdict(unknown=f"how {_program(named[0], interps)[2]} writes {MARKER} cannot be read")
     return Verdict(problem=f"does not write to {MARKER}")
+
+
+def _redirections(command: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """A simple command's words and its output redirections (`>`, `>|`, `>>` and their
+    targets), `exec` (the builtin that runs the command in the shell's place) left out."""
+    args: list[str] = []
+    targets: list[tuple[str, str]] = []
+    index = 0
+    while index < len(command):
+        word = command[index]
+        if word in _REDIRECTS or word == ">>":
+            targets.append((word, command[index + 1] if index + 1 < len(command) else ""))
+            index += 2
+            continue
+        args.append(word)
+        index += 1
+    if args and args[0] == "exec":
+        args = args[1:]
+    return args, targets
