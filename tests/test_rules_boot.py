@@ -398,3 +398,13 @@ def test_a_forced_kernel_parameter_list_has_none_of_nixos_before_it(tmp_path):
     assert lint(tmp_path, select=["ST104"]) == []
     (tmp_path / "boot.nix").write_text(text.replace("lib.mkForce [", "["))
     assert [f.code for f in lint(tmp_path, select=["ST104"])] == ["ST104"]
+
+
+@pytest.mark.parametrize("written", ['DefaultTimeoutStopSec = "0";', "DefaultTimeoutStopSec = 0;", 'DefaultTimeoutStopSec = "0s";'])
+def test_a_default_stop_timeout_of_zero_is_none_at_all(tmp_path, written):
+    # systemd's main.c: "Traditionally "0" was used to turn off the default unit timeouts"
+    text = CLEAN.read_text().replace('DefaultTimeoutStopSec = "3s";', written)
+    assert text != CLEAN.read_text()
+    (tmp_path / "boot.nix").write_text(text)
+    [found] = lint(tmp_path, select=["ST130"])
+    assert "turns the timeout off" in found.message and found.fix.edits[0].content == "\"3s\""

@@ -9,6 +9,9 @@ from .unitconf import conf_lines
 WHY = "NixOS defaults (90 s) are far too long for a VM that boots and shuts down in under 5 s"
 MANAGER = "systemd.settings.Manager"
 EXTRA = "systemd.extraConfig"
+# systemd's main.c reads a default start or stop timeout of 0 as infinity ("traditionally
+# 0 was used to turn off the default unit timeouts")
+ZERO_IS_INFINITE = frozenset({"DefaultTimeoutStartSec", "DefaultTimeoutStopSec"})
 LIMITS = {
     "DefaultTimeoutStartSec": 10 * USEC_PER_SEC,
     "DefaultTimeoutStopSec": 3 * USEC_PER_SEC,
@@ -55,7 +58,7 @@ def check(ctx: ConfigContext):
             if not resolution.known:
                 yield ctx.cannot_verify(resolution, requirement)
             else:
-                problems, better = _judge(resolution.value, limit)
+                problems, better = _judge(resolution.value, limit, key in ZERO_IS_INFINITE)
                 if problems:
                     winner = resolution.winner
                     yield ctx.finding(
@@ -65,7 +68,7 @@ def check(ctx: ConfigContext):
                         f"{requirement} without stray whitespace: {WHY}",
                         replace_value_fix(winner, better), resolution=resolution)
         if line is not None and line.value is not None:
-            problems, better = _judge(line.written, limit)
+            problems, better = _judge(line.written, limit, key in ZERO_IS_INFINITE)
             if problems:
                 yield ctx.finding(
                     line.span, f"{EXTRA} sets {key}={line.written}{ctx.on}: {' and '.join(problems)}, but the "
@@ -81,12 +84,14 @@ def check(ctx: ConfigContext):
                                              f"{WHY}", fix)
 
 
-def _judge(value, limit: int) -> tuple[list[str], str]:
+def _judge(value, limit: int, zero_is_infinite: bool = False) -> tuple[list[str], str]:
     """What is wrong with a timeout value, and the value a fix would write."""
     wanted = format_usec(limit)
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 0:
             return [f"{value} is not a time span"], wanted
+        if value == 0 and zero_is_infinite:
+            return [f"0 turns the timeout off (systemd reads it as infinity), which is longer than {wanted}"], wanted
         seconds = value * USEC_PER_SEC
         return ([f"{format_usec(seconds)} is longer than {wanted}"], wanted) if seconds > limit else ([], wanted)
     if not isinstance(value, str):
@@ -96,11 +101,14 @@ def _judge(value, limit: int) -> tuple[list[str], str]:
     except TimeSpanError as error:
         return [f"it is not a systemd time span ({error})"], wanted
     problems = []
-    if span.usec is None or span.usec > limit:
+    if span.usec == 0 and zero_is_infinite:
+        problems.append(f"{value.strip()} turns the timeout off (systemd reads it as infinity), which is longer than "
+                        f"{wanted}")
+    elif span.usec is None or span.usec > limit:
         problems.append(f"{span} is longer than {wanted}")
     if span.stray_whitespace:
         problems.append(f"it has {_whitespace(value)} whitespace")
-    better = wanted if span.usec is None or span.usec > limit else value.strip()
+    better = wanted if span.usec is None or span.usec > limit or span.usec == 0 and zero_is_infinite else value.strip()
     return problems, better
 
 
