@@ -241,3 +241,10 @@ def test_st904_compound_duration_is_replaced_whole():
 def test_st904_default_quoted_with_defaults_to_is_judged_but_the_new_value_is_not():
     finding = only(lint(RULES / "ST904" / "wrong-defaults-to.nix", select=["ST904"]))
     assert (finding.span.line, finding.span.text) == (3, "120 s")
+
+
+def test_st903_another_address_slirp_leases_is_a_guests(tmp_path):
+    (tmp_path / "net.nix").write_text("# QEMU SLIRP: the guest gets 10.0.2.15; a second guest NIC would get 10.0.2.16.\n"
+                                      "# With QEMU user networking a guest at 10.0.2.99 is wrong.\n{ }\n")
+    found = lint(tmp_path, select=["ST903"])
+    assert [f.span.line for f in found] == [2] and "10.0.2.99" in found[0].message

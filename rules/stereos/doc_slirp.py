@@ -10,6 +10,9 @@ from .comments import comment_bytes, paragraphs
 
 # QEMU user-mode networking (SLIRP) on its default network 10.0.2.0/24.
 ADDRESSES = {"gateway": "10.0.2.2", "dns": "10.0.2.3", "guest": "10.0.2.15"}
+# SLIRP's DHCP server leases 16 addresses from 10.0.2.15 (a second NIC or guest gets .16, …)
+GUEST_LEASES = frozenset(f"10.0.2.{n}" for n in range(15, 31))
+ANOTHER = re.compile(r"\b(?:second|another|next|other|additional|more|2nd|3rd)\b", re.IGNORECASE)
 
 SLIRP = re.compile(r"slirp|user[- ]mode network|qemu user network|user networking|-(?:netdev|nic) user",
                    re.IGNORECASE)
@@ -39,7 +42,9 @@ def check(ctx: FileContext):
     count unless it names SLIRP too.  Each IPv4 address in such a sentence takes
     the role of the nearest role word before it -- since the previous address --
     or else after it: DHCP server / DHCP / gateway / route(r) -> 10.0.2.2, DNS /
-    nameserver / resolver -> 10.0.2.3, guest / lease / DHCP range -> 10.0.2.15.
+    nameserver / resolver -> 10.0.2.3, guest / lease / DHCP range -> 10.0.2.15 (or, in a
+    sentence about a second or another guest or NIC, one of the 16 addresses its DHCP server
+    leases, up to 10.0.2.30).
     An address with no role word, or a network (`10.0.2.0/24`), is not judged,
     nor a paragraph that moves SLIRP off its default network (`net=`, `host=`,
     `dns=`, `dhcpstart=`).
@@ -70,7 +75,8 @@ def check(ctx: FileContext):
                     continue
                 role = roles[-1].lastgroup
                 expected = ADDRESSES[role]
-                if address.group() == expected:
+                if address.group() == expected or role == "guest" and address.group() in GUEST_LEASES \
+                        and ANOTHER.search(sentence):
                     continue
                 span = paragraph.span(start + address.start(), start + address.end())
                 yield ctx.finding(
