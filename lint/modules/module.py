@@ -203,7 +203,7 @@ def load_module(key: str, path: str, parsed: ParsedFile | None, interp: Interpre
 def _imports(item: v.Lazy, path: str) -> list[ImportEntry]:
     value = v.force(item)
     if isinstance(value, v.PartlyKnownList):   # `[ ./a.nix ] ++ optionals cond [ ./b.nix ]`: the known items
-        elements = [e for part in value.parts for e in (part.items if isinstance(part, v.ListV) else [part])]
+        elements = value.flattened
     elif isinstance(value, v.ListV):
         elements = value.items
     else:

@@ -228,6 +228,11 @@ class PartlyKnownList(Unknown):
         super().__init__(span, why)
         self.parts = parts   # ListV or a value that cannot be known (a list whose items cannot be)
 
+    @property
+    def flattened(self) -> list["Lazy"]:
+        """The known lists' items, with each part that cannot be known in its place."""
+        return [item for part in self.parts for item in (part.items if isinstance(part, ListV) else [part])]
+
 
 # --- NixOS module-system properties -------------------------------------------------
 

@@ -264,26 +264,24 @@ class Builders:
     def _modules(self, item: v.Lazy, system: System, single: bool) -> list[ModuleRef]:
         value = v.force(item)
         if isinstance(value, v.ListV):
-            elements = value.items
-        elif isinstance(value, v.PartlyKnownList):   # `[ ./host ] ++ optionals cond [ … ]`: the known items
-            elements = []
+            elements = [(element, "module") for element in value.items]
+        elif isinstance(value, v.PartlyKnownList):   # `[ ./host ] ++ optionals cond [ … ]`: the known items,
+            elements = []                              # and the parts that cannot be known, in order
             for part in value.parts:
-                if isinstance(part, v.ListV):
-                    elements.extend(part.items)
-                else:   # (modules all the same, which the linter cannot read: see _module)
-                    system.gaps.append(f"part of the module list cannot be known: {describe(part)}")
-                    elements.append(part)
+                elements += [(element, "module") for element in part.items] if isinstance(part, v.ListV) \
+                    else [(part, "part of the module list")]
         elif single or isinstance(value, (v.AttrsV, v.Lambda, v.PathV)):
-            elements = [item]
+            elements = [(item, "module")]
         else:   # (a module all the same, which the linter cannot read: the system is judged on nothing)
             system.gaps.append(f"the module list cannot be known: {describe(value)}")
             return [ModuleRef(OPAQUE, describe(value), span=value.span)]
-        refs = [ref for ref in (self._module(element, system) for element in elements) if ref is not None]
+        refs = [ref for ref in (self._module(element, system, what) for element, what in elements) if ref is not None]
         system.gaps.extend(f"module {ref.text} does not exist ({ref.path})" for ref in refs
                            if ref.kind == FILE and not ref.exists)
         return refs
 
-    def _module(self, item: v.Lazy, system: System) -> ModuleRef | None:
+    def _module(self, item: v.Lazy, system: System, what: str = "module") -> ModuleRef | None:
+        """`what`: how a gap names it, where it cannot be known (a module, or a part of the list)."""
         value = v.force(item)
         text = describe(value)
         if isinstance(value, v.PathV) and value.resolved:
@@ -299,8 +297,7 @@ class Builders:
         if isinstance(value, (v.Symbolic, Namespace, SystemPart, v.PathV)):
             return ModuleRef(OPAQUE, text, span=value.span)
         why = value.why if isinstance(value, v.Unknown) and value.why else "it is not a module that can be known"
-        if not any(gap.endswith(f": {text}") for gap in system.gaps):
-            system.gaps.append(f"module {text} cannot be known: {why}")
+        system.gaps.append(f"{what} {text} cannot be known: {why}")
         # (a module all the same, which the linter cannot read: what only the whole system can
         # prove assumes it sets nothing, and says so)
         return ModuleRef(OPAQUE, text, span=value.span)
